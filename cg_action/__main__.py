@@ -1,0 +1,3 @@
+from cg_action._cli import main
+
+raise SystemExit(main())

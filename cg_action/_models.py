@@ -1,0 +1,282 @@
+"""Domain values shared by every role: what a file declares, what an index holds, what we found.
+
+All values are frozen dataclasses. After parsing, names are ``NormalizedName``, versions
+``Version``, specifiers ``SpecifierSet`` and markers ``Marker``; raw strings stay only where the
+user's own spelling matters (``display_name``) or where a value is opaque (URLs, digests).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.markers import Marker
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+from cg_action._compat import StrEnum
+from cg_action._errors import Problem
+
+
+class DependencyKind(StrEnum):
+    """How a dependency names what it wants."""
+
+    PINNED = "pinned"  # == without wildcard, or ===; every locked package
+    RANGE = "range"  # any other specifier, or none
+    URL = "url"  # name @ https://.../file.whl, or a bare archive URL
+    VCS = "vcs"  # git+https://..., hg+..., svn+..., bzr+...
+    PATH = "path"  # a local file or directory
+    EDITABLE = "editable"  # -e / editable = true / uv's editable source
+
+
+class FileFormat(StrEnum):
+    """The kinds of file cg-action reads."""
+
+    REQUIREMENTS = "requirements"
+    PIP_COMPILE = "pip-compile"  # a requirements file written by pip-compile (a lock)
+    PYPROJECT = "pyproject"
+    PIPFILE = "pipfile"
+    PIPFILE_LOCK = "pipfile-lock"
+    UV_LOCK = "uv-lock"
+    POETRY_LOCK = "poetry-lock"
+    PDM_LOCK = "pdm-lock"
+    PYLOCK = "pylock"
+
+    @property
+    def is_lock(self) -> bool:
+        """Whether files of this format record what gets installed."""
+        return self in _LOCK_FORMATS
+
+
+_LOCK_FORMATS = frozenset(
+    {
+        FileFormat.PIP_COMPILE,
+        FileFormat.PIPFILE_LOCK,
+        FileFormat.UV_LOCK,
+        FileFormat.POETRY_LOCK,
+        FileFormat.PDM_LOCK,
+        FileFormat.PYLOCK,
+    }
+)
+
+
+class Status(StrEnum):
+    """The verdict on one dependency, from best to worst for the user's goal."""
+
+    CHAINGUARD = "chainguard"  # served by the Chainguard index, built by Chainguard
+    FALLBACK = "fallback"  # only the fallback (PyPI / upstream path) serves it
+    LOCKED_UPSTREAM = "locked-upstream"  # Chainguard serves it, but the file pins upstream files
+    BLOCKED = "blocked"  # the index withholds the file by policy (409)
+    MISSING = "missing"  # served by neither index
+    NOT_INDEXED = "not-indexed"  # url, vcs, path or editable: no index is asked
+    UNKNOWN = "unknown"  # the index could not be asked (network, malformed answer, offline)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Location:
+    """Where something stands in a file: the path as found and a 1-based line (None: unknown)."""
+
+    path: Path
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line is not None else str(self.path)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Hash:
+    """A file digest, e.g. ``sha256:3232e0e9...``; the algorithm and value are lower-case."""
+
+    algorithm: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.algorithm}:{self.value}"
+
+    @classmethod
+    def parse(cls, text: str) -> Hash:
+        """Read ``alg:hex`` or ``alg=hex``; raise ValueError for anything else."""
+        for sep in (":", "="):
+            algorithm, found, value = text.partition(sep)
+            if found and algorithm and value:
+                return cls(algorithm=algorithm.strip().lower(), value=value.strip().lower())
+        raise ValueError(f"not a hash of the form 'algorithm:hexdigest': {text!r}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Artifact:
+    """A file a lockfile records for a locked package: a wheel or an sdist."""
+
+    filename: str | None = None
+    url: str | None = None
+    hashes: tuple[Hash, ...] = ()
+    size: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InlineIgnore:
+    """A ``# cg-action: ignore[status,...] reason`` comment on a requirements line."""
+
+    statuses: frozenset[str]  # empty: every status
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Dependency:
+    """One requirement or locked package, at its place in its file."""
+
+    name: NormalizedName
+    display_name: str
+    kind: DependencyKind
+    location: Location
+    specifier: SpecifierSet = field(default_factory=SpecifierSet)
+    version: Version | None = None  # the pinned or locked version
+    extras: frozenset[NormalizedName] = frozenset()
+    marker: Marker | None = None
+    url: str | None = None  # direct reference, VCS URL or path, as written
+    groups: tuple[str, ...] = ()  # dependency group, optional-dependency extra, "dev", ...
+    hashes: tuple[Hash, ...] = ()  # --hash options or the digests a lock records
+    artifacts: tuple[Artifact, ...] = ()  # locked files
+    index: str | None = None  # the index URL a lock or Pipfile records for it
+    is_locked: bool = False  # comes from a lockfile (or pip-compile output)
+    is_constraint: bool = False  # comes from a -c constraints file
+    inline_ignore: InlineIgnore | None = None
+
+    @property
+    def is_pinned(self) -> bool:
+        """Whether exactly one version is wanted."""
+        return self.kind is DependencyKind.PINNED
+
+    @property
+    def is_index_checkable(self) -> bool:
+        """Whether an index is asked about it (not a URL, VCS, path or editable)."""
+        return self.kind in (DependencyKind.PINNED, DependencyKind.RANGE)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IndexOption:
+    """An index-related option line kept from a requirements file (``--index-url URL``, ...)."""
+
+    name: str  # the long option name without dashes: index-url, extra-index-url, find-links, ...
+    value: str | None
+    location: Location
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceFile:
+    """Everything read from one dependency file."""
+
+    path: Path
+    format: FileFormat
+    dependencies: tuple[Dependency, ...] = ()
+    options: tuple[IndexOption, ...] = ()
+    problems: tuple[Problem, ...] = ()  # what could not be read; the rest is still checked
+    includes: tuple[Path, ...] = ()  # files pulled in with -r / -c
+
+    @property
+    def is_lock(self) -> bool:
+        """Whether this file records what gets installed."""
+        return self.format.is_lock
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IndexFile:
+    """One file an index lists for a project."""
+
+    filename: str
+    url: str  # absolute, without credentials
+    version: Version | None  # from the file name; None when it cannot be parsed
+    hashes: tuple[Hash, ...] = ()
+    requires_python: str | None = None
+    yanked: bool = False
+    yanked_reason: str | None = None
+    has_core_metadata: bool = False
+
+    @property
+    def is_wheel(self) -> bool:
+        """Whether this is a wheel (not an sdist)."""
+        return self.filename.endswith(".whl")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IndexProject:
+    """What an index serves for one project."""
+
+    name: NormalizedName
+    index_url: str  # the simple index root, without credentials
+    files: tuple[IndexFile, ...] = ()
+    versions: tuple[Version, ...] = ()  # sorted; PEP 700 ``versions`` or taken from the files
+
+    def files_for(self, version: Version) -> tuple[IndexFile, ...]:
+        """The files of exactly this version (local labels included in the comparison)."""
+        return tuple(f for f in self.files if f.version == version)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Found:
+    """The index has a page for the project."""
+
+    project: IndexProject
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Absent:
+    """The index answered cleanly that it has no such project (404)."""
+
+    name: NormalizedName
+    index_url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Unavailable:
+    """The index could not be asked about the project; the verdict is ``unknown``."""
+
+    name: NormalizedName
+    index_url: str
+    reason: str
+
+
+ProjectAnswer = Found | Absent | Unavailable
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FileProbe:
+    """The answer to asking the index for one file without downloading it."""
+
+    url: str
+    status_code: int | None  # None: no answer
+    blocked_reason: str | None = None  # the JSON ``reason`` of a 409
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlatformGap:
+    """A target on which a served version has no usable wheel."""
+
+    target: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ignore:
+    """Why a finding does not fail the run."""
+
+    reason: str
+    source: str  # "inline comment" or the policy file it came from
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    """The verdict on one dependency."""
+
+    dependency: Dependency
+    status: Status
+    message: str
+    version: Version | None = None  # the served version that matched (newest for a range)
+    available_versions: tuple[Version, ...] = ()  # for missing: the nearest ones the index holds
+    evidence: str | None = None  # which evidence a locked-upstream or chainguard verdict rests on
+    platform_gaps: tuple[PlatformGap, ...] = ()
+    remediated_version: Version | None = None  # a +cgr.N build of the pin, or an upgrade to one
+    blocked_reason: str | None = None
+    ignored: Ignore | None = None

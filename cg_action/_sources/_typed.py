@@ -1,0 +1,226 @@
+"""Typed getters for untrusted TOML and JSON, and the lines things stand on.
+
+Every getter takes a ``Where`` (file, key path, line) and raises ``ParseError`` naming all
+three, e.g. ``uv.lock:118: package[12].wheels[0].hash: expected a string``. ``TomlLines``
+finds the 1-based line of a table header or of a string in the text, which ``tomllib`` does
+not report.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from cg_action._compat import tomllib
+from cg_action._errors import ParseError
+
+_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+_TOML_LINE = re.compile(r"at line (\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """A place in an input file: the file, the key path to the value, and its line if known."""
+
+    path: Path
+    key: str = ""
+    line: int | None = None
+
+    def child(self, key: str | int, line: int | None = None) -> Where:
+        """The place of a member: ``package`` -> ``package[3]`` -> ``package[3].name``."""
+        if isinstance(key, int):
+            sub = f"{self.key}[{key}]"
+        else:
+            sub = f"{self.key}.{key}" if self.key else key
+        return Where(self.path, sub, line if line is not None else self.line)
+
+    def at_line(self, line: int | None) -> Where:
+        """The same key path, at another line (kept when ``line`` is None)."""
+        return Where(self.path, self.key, line if line is not None else self.line)
+
+    def error(self, message: str) -> ParseError:
+        """A parse error at this place."""
+        return ParseError.at(self.path, self.line, message, key=self.key or None)
+
+
+def _type_name(value: object) -> str:
+    return {
+        dict: "a table",
+        list: "an array",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
+
+
+def expect_table(value: object, where: Where) -> Mapping[str, Any]:
+    """``value`` as a table (dict with string keys)."""
+    if not isinstance(value, dict):
+        raise where.error(f"expected a table, found {_type_name(value)}")
+    return value
+
+
+def expect_list(value: object, where: Where) -> list[Any]:
+    """``value`` as an array."""
+    if not isinstance(value, list):
+        raise where.error(f"expected an array, found {_type_name(value)}")
+    return value
+
+
+def expect_str(value: object, where: Where) -> str:
+    """``value`` as a string."""
+    if not isinstance(value, str):
+        raise where.error(f"expected a string, found {_type_name(value)}")
+    return value
+
+
+def expect_bool(value: object, where: Where) -> bool:
+    """``value`` as a boolean."""
+    if not isinstance(value, bool):
+        raise where.error(f"expected a boolean, found {_type_name(value)}")
+    return value
+
+
+def expect_int(value: object, where: Where) -> int:
+    """``value`` as an integer (not a boolean)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise where.error(f"expected an integer, found {_type_name(value)}")
+    return value
+
+
+def get_str(table: Mapping[str, Any], key: str, where: Where) -> str:
+    """A required string member."""
+    if key not in table:
+        raise where.child(key).error("missing required key")
+    return expect_str(table[key], where.child(key))
+
+
+def get_optional_str(table: Mapping[str, Any], key: str, where: Where) -> str | None:
+    """An optional string member."""
+    if key not in table:
+        return None
+    return expect_str(table[key], where.child(key))
+
+
+def get_optional_table(table: Mapping[str, Any], key: str, where: Where) -> Mapping[str, Any]:
+    """An optional table member (empty when absent)."""
+    if key not in table:
+        return {}
+    return expect_table(table[key], where.child(key))
+
+
+def get_optional_list(table: Mapping[str, Any], key: str, where: Where) -> list[Any]:
+    """An optional array member (empty when absent)."""
+    if key not in table:
+        return []
+    return expect_list(table[key], where.child(key))
+
+
+def parse_name(raw: str, where: Where) -> NormalizedName:
+    """A project name, validated (PEP 508) and normalized (PEP 503)."""
+    if not _NAME.match(raw):
+        raise where.error(f"not a valid project name: {raw!r}")
+    return canonicalize_name(raw)
+
+
+def parse_version(raw: str, where: Where) -> Version:
+    """A PEP 440 version."""
+    try:
+        return Version(raw)
+    except InvalidVersion as exc:
+        raise where.error(f"not a valid version: {raw!r}") from exc
+
+
+def read_text(path: Path, text: str | None = None) -> str:
+    """The file's text (``text`` when given), decoded as UTF-8 with an optional BOM."""
+    if text is not None:
+        return text.removeprefix("\ufeff")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ParseError.at(path, None, f"cannot read the file: {exc.strerror or exc}") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ParseError.at(
+            path, line, "the file is not UTF-8 text; save it as UTF-8 and try again"
+        ) from exc
+
+
+def load_toml(path: Path, text: str) -> dict[str, Any]:
+    """Parse TOML text, turning a syntax error into a ParseError at its line."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = _TOML_LINE.search(str(exc))
+        line = int(found.group(1)) if found else None
+        message = str(exc).split(" (at line")[0]
+        raise ParseError.at(path, line, f"invalid TOML: {message}") from exc
+    except (ValueError, RecursionError) as exc:  # e.g. nesting too deep
+        raise ParseError.at(path, None, f"invalid TOML: {exc}") from exc
+
+
+def load_json(path: Path, text: str) -> Any:
+    """Parse JSON text, turning a syntax error into a ParseError at its line."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ParseError.at(path, exc.lineno, f"invalid JSON: {exc.msg}") from exc
+    except (ValueError, RecursionError) as exc:
+        raise ParseError.at(path, None, f"invalid JSON: {exc}") from exc
+
+
+class TomlLines:
+    """Finds the lines of table headers, keys and strings in TOML (or JSON) text.
+
+    ``tomllib`` gives no positions; these searches are textual, so they look within the span
+    of the table they belong to and fall back to the table's own line.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+
+    def headers(self, name: str) -> list[int]:
+        """The 1-based lines of every ``[[name]]`` (or ``[name]``) header, in order."""
+        pattern = re.compile(r"^\s*\[\[?\s*" + re.escape(name) + r"\s*\]\]?\s*(#.*)?$")
+        return [i + 1 for i, line in enumerate(self.lines) if pattern.match(line)]
+
+    def next_header(self, after: int) -> int:
+        """The line of the first table header after ``after`` (one past the end if none)."""
+        for i in range(after, len(self.lines)):
+            if self.lines[i].lstrip().startswith("["):
+                stripped = self.lines[i].strip()
+                if re.match(r"^\[\[?[A-Za-z0-9_.\"' -]+\]\]?\s*(#.*)?$", stripped):
+                    return i + 1
+        return len(self.lines) + 1
+
+    def key(self, key: str, start: int = 1, end: int | None = None) -> int | None:
+        """The first line in [start, end) that assigns ``key`` (bare or quoted)."""
+        pattern = re.compile(r"^\s*(\"|')?" + re.escape(key) + r"(\"|')?\s*[=:]")
+        return self._search(pattern, start, end)
+
+    def string(self, value: str, start: int = 1, end: int | None = None) -> int | None:
+        """The first line in [start, end) holding ``value`` as a quoted string."""
+        escaped = json.dumps(value)[1:-1]
+        needles = {f'"{value}"', f"'{value}'", f'"{escaped}"'}
+        stop = len(self.lines) + 1 if end is None else end
+        for i in range(max(start, 1) - 1, min(stop, len(self.lines) + 1) - 1):
+            if any(n in self.lines[i] for n in needles):
+                return i + 1
+        return None
+
+    def _search(self, pattern: re.Pattern[str], start: int, end: int | None) -> int | None:
+        stop = len(self.lines) + 1 if end is None else end
+        for i in range(max(start, 1) - 1, min(stop, len(self.lines) + 1) - 1):
+            if pattern.match(self.lines[i]):
+                return i + 1
+        return None
