@@ -6,12 +6,14 @@ import enum
 import sys
 
 if sys.version_info >= (3, 11):
-    import tomllib as tomllib
-    from enum import StrEnum as StrEnum
-    from typing import assert_never as assert_never
+    from enum import StrEnum
+    from typing import assert_never
+
+    import tomllib
 else:  # pragma: no cover - exercised only on Python 3.10
-    import tomli as tomllib
     from typing import NoReturn
+
+    import tomli as tomllib
 
     class StrEnum(str, enum.Enum):
         """`enum.StrEnum` for Python 3.10: members are strings and print as their value."""

@@ -280,3 +280,81 @@ class Finding:
     remediated_version: Version | None = None  # a +cgr.N build of the pin, or an upgrade to one
     blocked_reason: str | None = None
     ignored: Ignore | None = None
+
+
+class ReportKind(StrEnum):
+    """Which command produced a report."""
+
+    LIST = "list"
+    CHECK = "check"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FileReport:
+    """One input file: what it is and what could not be read in it."""
+
+    path: Path
+    format: FileFormat | None
+    problems: tuple[Problem, ...] = ()
+    dependency_count: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Report:
+    """Everything one ``list`` or ``check`` run found, ready for any output format.
+
+    Paths in ``files``, ``dependencies`` and ``findings`` are as found; renderers show them
+    relative to ``root`` with POSIX separators. URLs here carry no credentials.
+    """
+
+    kind: ReportKind
+    root: Path
+    files: tuple[FileReport, ...] = ()
+    dependencies: tuple[Dependency, ...] = ()  # list
+    findings: tuple[Finding, ...] = ()  # check
+    index_url: str | None = None
+    fallback_index_url: str | None = None
+    remediated_index_url: str | None = None
+    fail_on: frozenset[Status] = frozenset({Status.MISSING})
+    only_changed: frozenset[tuple[Path, int | None, NormalizedName]] | None = None
+    # with --only-changed: the (path, line, name) of dependencies added or changed on the branch
+
+    def counts(self) -> dict[Status, int]:
+        """How many findings have each status (every status present, zero included)."""
+        counts = dict.fromkeys(Status, 0)
+        for finding in self.findings:
+            counts[finding.status] += 1
+        return counts
+
+    @property
+    def checkable_count(self) -> int:
+        """Findings an index was asked about (not url, vcs, path or editable)."""
+        return sum(1 for f in self.findings if f.status is not Status.NOT_INDEXED)
+
+    @property
+    def coverage_percent(self) -> float | None:
+        """Chainguard findings over index-checkable findings, in percent (None: nothing checked)."""
+        total = self.checkable_count
+        if not total:
+            return None
+        return 100.0 * self.counts()[Status.CHAINGUARD] / total
+
+    def is_changed(self, finding: Finding) -> bool:
+        """Whether the finding is on a dependency the change added or modified."""
+        if self.only_changed is None:
+            return True
+        dep = finding.dependency
+        return (dep.location.path, dep.location.line, dep.name) in self.only_changed
+
+    def failing(self) -> tuple[Finding, ...]:
+        """Findings that fail the run: status in ``fail_on``, not ignored, and changed."""
+        return tuple(
+            f
+            for f in self.findings
+            if f.status in self.fail_on and f.ignored is None and self.is_changed(f)
+        )
+
+    @property
+    def has_input_errors(self) -> bool:
+        """Whether any input file could not be read (fully or in part)."""
+        return any(f.problems for f in self.files)

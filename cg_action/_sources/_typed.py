@@ -159,7 +159,8 @@ def read_text(path: Path, text: str | None = None) -> str:
 def load_toml(path: Path, text: str) -> dict[str, Any]:
     """Parse TOML text, turning a syntax error into a ParseError at its line."""
     try:
-        return tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(text)
+        return data
     except tomllib.TOMLDecodeError as exc:
         found = _TOML_LINE.search(str(exc))
         line = int(found.group(1)) if found else None
