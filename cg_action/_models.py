@@ -7,6 +7,7 @@ user's own spelling matters (``display_name``) or where a value is opaque (URLs,
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -358,3 +359,49 @@ class Report:
     def has_input_errors(self) -> bool:
         """Whether any input file could not be read (fully or in part)."""
         return any(f.problems for f in self.files)
+
+
+class ExitCode(enum.IntEnum):
+    """What the process exit code means; each code means one thing."""
+
+    OK = 0  # nothing at or above the failure threshold
+    FINDINGS = 1  # findings that fail the run (or files a --check would change)
+    INPUT = 2  # usage or input error
+    INDEX = 3  # the index could not be used (unreachable, auth)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Credentials:
+    """A username and password for an index. The password never appears in a repr."""
+
+    username: str
+    password: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return f"Credentials(username={self.username!r}, password='***')"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IndexConfig:
+    """One index to ask: its simple URL (no user-info) and how to authenticate to it."""
+
+    url: str  # ends with "/", carries no credentials
+    credentials: Credentials | None = None
+    use_netrc: bool = True  # look the host up in .netrc when no credentials are given
+    netrc_path: Path | None = None  # NETRC, or None for ~/.netrc
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClientSettings:
+    """How the index client behaves: concurrency, time limits, cache."""
+
+    concurrency: int = 16
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    total_timeout: float = 120.0  # bound on one project's retries, in seconds
+    max_retries: int = 3
+    cache_dir: Path | None = None  # None: no on-disk cache
+    cache_ttl: float = 600.0  # seconds an answer is used without revalidation
+    offline: bool = False  # answer from the cache alone
+    max_page_bytes: int = 20 * 1024 * 1024
+    show_progress: bool = False
