@@ -1,0 +1,270 @@
+"""What every report format shares: the renderer contract, levels, ordering and advice.
+
+A renderer is a pure function from a ``Report`` to text. The helpers here decide, once for every
+format, how serious a finding is (``level_of``), in which order findings are shown
+(``sort_key`` / ``annotation_order``), how paths are written (``display_path``) and which
+"what to do next" lines apply (``next_steps``).
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Protocol
+
+from cg_action._compat import StrEnum
+from cg_action._models import Dependency, Finding, Report, Status
+
+TOOL_NAME = "cg-action"
+INFORMATION_URI = "https://github.com/cg-action/cg-action"
+
+# From best to worst for the user's goal; the index is the severity used to order findings.
+SEVERITY_ORDER: tuple[Status, ...] = (
+    Status.MISSING,
+    Status.BLOCKED,
+    Status.LOCKED_UPSTREAM,
+    Status.FALLBACK,
+    Status.UNKNOWN,
+    Status.NOT_INDEXED,
+    Status.CHAINGUARD,
+)
+
+STATUS_TITLES: dict[Status, str] = {
+    Status.CHAINGUARD: "Served by Chainguard",
+    Status.FALLBACK: "Only the fallback index serves it",
+    Status.LOCKED_UPSTREAM: "Chainguard serves it, but the file pins upstream files",
+    Status.BLOCKED: "Withheld by policy",
+    Status.MISSING: "Served by no index",
+    Status.NOT_INDEXED: "Not checked (URL, VCS, path or editable)",
+    Status.UNKNOWN: "The index could not be asked",
+}
+
+
+class Renderer(Protocol):
+    """The contract of the plain formats: a report in, text out, nothing else touched."""
+
+    def __call__(self, report: Report) -> str: ...
+
+
+class Level(StrEnum):
+    """How loudly a finding is reported, in SARIF's words."""
+
+    ERROR = "error"  # fails the run
+    WARNING = "warning"  # not served by Chainguard, but below the failure threshold
+    NOTE = "note"  # ignored, unchanged on this branch, or not checkable
+    NONE = "none"  # served by Chainguard: nothing to say
+
+
+class _Rank(enum.IntEnum):
+    ERROR = 0
+    WARNING = 1
+    NOTE = 2
+    NONE = 3
+
+
+_RANK = {
+    Level.ERROR: _Rank.ERROR,
+    Level.WARNING: _Rank.WARNING,
+    Level.NOTE: _Rank.NOTE,
+    Level.NONE: _Rank.NONE,
+}
+
+
+def level_of(report: Report, finding: Finding) -> Level:
+    """The level of a finding: failing ones are errors, other non-Chainguard ones warnings.
+
+    Ignored findings and findings on dependencies this change did not touch (--only-changed)
+    are notes, as are URL/VCS/path dependencies no index is asked about; Chainguard ones are
+    ``none``. A status the user put in ``fail_on`` is an error whatever it is.
+    """
+    if finding.status in report.fail_on and finding.ignored is None and report.is_changed(finding):
+        return Level.ERROR
+    if finding.status is Status.CHAINGUARD:
+        return Level.NONE
+    if finding.ignored is not None or not report.is_changed(finding):
+        return Level.NOTE
+    if finding.status is Status.NOT_INDEXED:
+        return Level.NOTE
+    return Level.WARNING
+
+
+def display_path(report: Report, path: Path, *, prefix: str = "") -> str:
+    """``path`` relative to ``report.root`` with POSIX separators, under ``prefix`` if given.
+
+    ``prefix`` is where ``report.root`` sits inside the repository (the Action's
+    ``working-directory``), so that GitHub can place annotations and links. A path outside
+    the root is shown as found.
+    """
+    shown = path
+    if path.is_absolute():
+        for root in (report.root, _resolved(report.root)):
+            try:
+                shown = path.relative_to(root)
+                break
+            except ValueError:
+                continue
+        else:
+            return path.as_posix()
+    text = PurePosixPath(*shown.parts).as_posix() if shown.parts else "."
+    text = text.removeprefix("./")
+    prefix = prefix.replace("\\", "/").strip("/")
+    if prefix and prefix != ".":
+        return f"{prefix}/{text}"
+    return text
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return Path(os.path.realpath(path))
+    except OSError:  # pragma: no cover - realpath only fails on exotic file systems
+        return path
+
+
+def sort_key(report: Report, finding: Finding) -> tuple[str, int, str, int]:
+    """Reading order: by file, line (unknown last), name, then severity."""
+    dep = finding.dependency
+    line = dep.location.line if dep.location.line is not None else 1 << 30
+    return (
+        display_path(report, dep.location.path),
+        line,
+        dep.name,
+        SEVERITY_ORDER.index(finding.status),
+    )
+
+
+def dependency_sort_key(report: Report, dependency: Dependency) -> tuple[str, int, str]:
+    """Reading order of dependencies: by file, line (unknown last), then name."""
+    line = dependency.location.line if dependency.location.line is not None else 1 << 30
+    return (display_path(report, dependency.location.path), line, dependency.name)
+
+
+def annotation_order(report: Report, findings: Iterable[Finding]) -> list[Finding]:
+    """Most important first: failing, then by status severity, then by file and line."""
+
+    def key(finding: Finding) -> tuple[int, int, tuple[str, int, str, int]]:
+        return (
+            _RANK[level_of(report, finding)],
+            SEVERITY_ORDER.index(finding.status),
+            sort_key(report, finding),
+        )
+
+    return sorted(findings, key=key)
+
+
+def requirement_text(dependency: Dependency) -> str:
+    """How a dependency reads in a report line: ``name[extras] spec`` or ``name @ url``."""
+    text = dependency.display_name
+    if dependency.extras:
+        text += "[" + ",".join(sorted(dependency.extras)) + "]"
+    if dependency.version is not None and dependency.is_locked:
+        return f"{text}=={dependency.version}"
+    if dependency.url is not None and not dependency.is_index_checkable:
+        return f"{text} @ {dependency.url}"
+    spec = str(dependency.specifier)
+    return f"{text}{spec}" if spec else text
+
+
+def format_coverage(report: Report) -> str:
+    """``37 of 40 (92.5%)``, or a sentence saying nothing could be checked."""
+    percent = report.coverage_percent
+    if percent is None:
+        return "nothing checked against the index"
+    served = report.counts()[Status.CHAINGUARD]
+    return f"{served} of {report.checkable_count} ({percent:.1f}%)"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NextStep:
+    """One piece of advice: what to run or do, and which findings it is for."""
+
+    status: Status
+    text: str
+
+
+def _names(findings: Iterable[Finding], limit: int = 8) -> str:
+    names = sorted({f.dependency.display_name for f in findings}, key=str.lower)
+    shown = ", ".join(names[:limit])
+    if len(names) > limit:
+        shown += f" and {len(names) - limit} more"
+    return shown
+
+
+def next_steps(report: Report) -> list[NextStep]:
+    """The "what to do next" lines that apply to the findings that are not ignored."""
+    by_status: dict[Status, list[Finding]] = {s: [] for s in Status}
+    for finding in report.findings:
+        if finding.ignored is None and report.is_changed(finding):
+            by_status[finding.status].append(finding)
+    steps: list[NextStep] = []
+    if found := by_status[Status.LOCKED_UPSTREAM]:
+        steps.append(
+            NextStep(
+                status=Status.LOCKED_UPSTREAM,
+                text=(
+                    f"update the pinned hashes of {_names(found)} to Chainguard's files: "
+                    "`python -m cg_action update-hashes`, or re-lock against the Chainguard "
+                    "index (uv lock, poetry lock, pdm lock, pipenv lock, pip-compile)"
+                ),
+            )
+        )
+    if by_status[Status.LOCKED_UPSTREAM] or by_status[Status.FALLBACK]:
+        steps.append(
+            NextStep(
+                status=Status.FALLBACK,
+                text=(
+                    "point your tools at the Chainguard index first: `python -m cg_action rewrite`"
+                ),
+            )
+        )
+    if found := by_status[Status.FALLBACK] + by_status[Status.MISSING]:
+        remediable = [f for f in found if f.remediated_version is not None]
+        if remediable:
+            steps.append(
+                NextStep(
+                    status=Status.MISSING,
+                    text=(
+                        f"move {_names(remediable)} to the remediated build the report names "
+                        "(`+cgr.N`, from the remediated index)"
+                    ),
+                )
+            )
+        steps.append(
+            NextStep(
+                status=Status.MISSING,
+                text=(
+                    f"pin a version Chainguard serves, or request a build of {_names(found)} "
+                    "from Chainguard"
+                ),
+            )
+        )
+    if found := by_status[Status.BLOCKED]:
+        steps.append(
+            NextStep(
+                status=Status.BLOCKED,
+                text=(
+                    f"{_names(found)}: withheld by your organisation's policy; pick another "
+                    "version or ask your Chainguard administrator"
+                ),
+            )
+        )
+    if by_status[Status.UNKNOWN]:
+        steps.append(
+            NextStep(
+                status=Status.UNKNOWN,
+                text=(
+                    "some answers are unknown: check the index URL and credentials and run "
+                    "again (offline runs answer only from the cache)"
+                ),
+            )
+        )
+    if report.has_input_errors:
+        steps.append(
+            NextStep(
+                status=Status.UNKNOWN,
+                text="fix the files that could not be read; what was read is still checked",
+            )
+        )
+    return steps

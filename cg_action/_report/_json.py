@@ -1,0 +1,148 @@
+"""The JSON report: the contract other tools read (documented in docs/report-format.md).
+
+``schema_version`` changes only when a field is removed or changes meaning; new fields may be
+added at any time. Ordering is deterministic: files by path; entries by file, line, name.
+No URL carries credentials.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cg_action import __version__
+from cg_action._compat import assert_never
+from cg_action._models import Artifact, Dependency, Finding, Report, ReportKind, Status
+from cg_action._report._interface import (
+    SEVERITY_ORDER,
+    TOOL_NAME,
+    dependency_sort_key,
+    display_path,
+    sort_key,
+)
+from cg_action._urls import redact_url
+
+SCHEMA_VERSION = 1
+
+JsonObject = dict[str, Any]
+
+
+def render_json(report: Report) -> str:
+    """The report as indented JSON text, ending with a newline."""
+    return json.dumps(report_to_json(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def report_to_json(report: Report) -> JsonObject:
+    """The report as plain JSON values (what ``render_json`` writes)."""
+    document: JsonObject = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": TOOL_NAME, "version": __version__},
+        "kind": report.kind.value,
+        "index_url": _url(report.index_url),
+        "fallback_index_url": _url(report.fallback_index_url),
+        "remediated_index_url": _url(report.remediated_index_url),
+        "fail_on": [s.value for s in SEVERITY_ORDER if s in report.fail_on],
+        "only_changed": report.only_changed is not None,
+        "summary": _summary(report),
+        "files": [
+            {
+                "path": display_path(report, f.path),
+                "format": f.format.value if f.format is not None else None,
+                "dependency_count": f.dependency_count,
+                "errors": [
+                    {"line": p.line, "key": p.key, "message": p.message} for p in f.problems
+                ],
+            }
+            for f in sorted(report.files, key=lambda f: display_path(report, f.path))
+        ],
+    }
+    match report.kind:
+        case ReportKind.LIST:
+            deps = sorted(report.dependencies, key=lambda d: dependency_sort_key(report, d))
+            document["dependencies"] = [_dependency(report, d) for d in deps]
+        case ReportKind.CHECK:
+            findings = sorted(report.findings, key=lambda f: sort_key(report, f))
+            document["results"] = [_result(report, f) for f in findings]
+        case _:  # pragma: no cover - exhaustive
+            assert_never(report.kind)
+    return document
+
+
+def _url(url: str | None) -> str | None:
+    return redact_url(url) if url is not None else None
+
+
+def _summary(report: Report) -> JsonObject:
+    counts = report.counts()
+    summary: JsonObject = {status.value: counts[status] for status in Status}
+    percent = report.coverage_percent
+    summary["coverage_percent"] = round(percent, 2) if percent is not None else None
+    summary["checked"] = report.checkable_count
+    summary["failing"] = len(report.failing())
+    summary["ignored"] = sum(1 for f in report.findings if f.ignored is not None)
+    summary["dependencies"] = (
+        len(report.dependencies) if report.kind is ReportKind.LIST else len(report.findings)
+    )
+    summary["input_errors"] = sum(len(f.problems) for f in report.files)
+    return summary
+
+
+def _artifact(artifact: Artifact) -> JsonObject:
+    return {
+        "filename": artifact.filename,
+        "url": _url(artifact.url),
+        "hashes": [str(h) for h in artifact.hashes],
+    }
+
+
+def _dependency(report: Report, dep: Dependency) -> JsonObject:
+    return {
+        "name": dep.name,
+        "display_name": dep.display_name,
+        "version": str(dep.version) if dep.version is not None else None,
+        "specifier": str(dep.specifier),
+        "extras": sorted(dep.extras),
+        "marker": str(dep.marker) if dep.marker is not None else None,
+        "kind": dep.kind.value,
+        "url": _url(dep.url),
+        "file": display_path(report, dep.location.path),
+        "line": dep.location.line,
+        "groups": list(dep.groups),
+        "locked": dep.is_locked,
+        "constraint": dep.is_constraint,
+        "hashes": [str(h) for h in dep.hashes],
+        "artifacts": [_artifact(a) for a in dep.artifacts],
+        "index": _url(dep.index),
+    }
+
+
+def _result(report: Report, finding: Finding) -> JsonObject:
+    entry = _dependency(report, finding.dependency)
+    entry.update(
+        {
+            "status": finding.status.value,
+            "message": finding.message,
+            "available_versions": [str(v) for v in finding.available_versions],
+            "matched_version": str(finding.version) if finding.version is not None else None,
+            "evidence": finding.evidence,
+            "platform_gaps": [
+                {"target": gap.target, "reason": gap.reason} for gap in finding.platform_gaps
+            ],
+            "remediated_version": (
+                str(finding.remediated_version) if finding.remediated_version is not None else None
+            ),
+            "blocked_reason": finding.blocked_reason,
+            "ignored": (
+                {"reason": finding.ignored.reason, "source": finding.ignored.source}
+                if finding.ignored is not None
+                else None
+            ),
+            "changed": report.is_changed(finding),
+            "failing": (
+                finding.status in report.fail_on
+                and finding.ignored is None
+                and report.is_changed(finding)
+            ),
+        }
+    )
+    return entry
