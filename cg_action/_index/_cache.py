@@ -1,0 +1,128 @@
+"""The on-disk cache of project pages: one file per (index URL without credentials, project).
+
+Each entry holds the raw body, its content type, the status (200 or 404), ``ETag``,
+``Last-Modified`` and the fetch time; never a request header, so never a credential. Within
+the TTL an entry answers with no request; after it the client revalidates with
+``If-None-Match`` / ``If-Modified-Since`` and a 304 only refreshes the time. Writes go to a
+temporary file in the same directory and are moved into place with ``os.replace``, so two runs
+sharing the directory each see whole entries; a damaged entry reads as a miss.
+
+Why not ``hishel`` (2.0): it implements RFC 9111, so a page's own ``Cache-Control`` decides
+freshness where this tool needs a fixed, user-chosen TTL and an offline mode; its storages are
+SQLite or Redis rather than plain files; and it stores the request's headers with each entry,
+``Authorization`` included, which this cache must never do. The rules here fit in a page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from cg_action._urls import redact_url
+
+logger = logging.getLogger(__name__)
+
+_FORMAT = 1
+_SUFFIX = ".page"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CachedPage:
+    """One stored answer for a project page."""
+
+    status: int  # 200 or 404
+    body: bytes
+    content_type: str
+    page_url: str  # the final URL the body came from, without credentials
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_at: float  # time.time() of the fetch or last revalidation
+
+    def is_fresh(self, ttl: float, *, now: float | None = None) -> bool:
+        """Whether the entry may answer without asking the index."""
+        age = (time.time() if now is None else now) - self.fetched_at
+        return 0.0 <= age <= ttl
+
+
+def cache_key(index_url: str, name: str) -> str:
+    """The entry's file stem: a digest of the credential-free index URL and the project."""
+    text = f"{redact_url(index_url).rstrip('/')}/\0{name}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class PageCache:
+    """A directory of cached project pages (see the module docstring)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _path(self, index_url: str, name: str) -> Path:
+        key = cache_key(index_url, name)
+        return self.directory / key[:2] / f"{key}{_SUFFIX}"
+
+    def load(self, index_url: str, name: str) -> CachedPage | None:
+        """The stored entry, or None when there is none or it cannot be read."""
+        path = self._path(index_url, name)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return None
+        header, sep, body = raw.partition(b"\n")
+        try:
+            if not sep:
+                raise ValueError("no header line")
+            meta = json.loads(header)
+            if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
+                raise ValueError("unknown entry format")
+            if meta.get("length") != len(body):
+                raise ValueError("body length differs from the header")
+            return CachedPage(
+                status=int(meta["status"]),
+                body=body,
+                content_type=str(meta["content_type"]),
+                page_url=str(meta["page_url"]),
+                etag=meta.get("etag") if isinstance(meta.get("etag"), str) else None,
+                last_modified=(
+                    meta["last_modified"] if isinstance(meta.get("last_modified"), str) else None
+                ),
+                fetched_at=float(meta["fetched_at"]),
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            logger.debug("ignoring the damaged cache entry %s: %s", path, exc)
+            return None
+
+    def store(self, index_url: str, name: str, page: CachedPage) -> None:
+        """Write the entry atomically; a failure to write is logged, never raised."""
+        path = self._path(index_url, name)
+        meta = {
+            "format": _FORMAT,
+            "status": page.status,
+            "content_type": page.content_type,
+            "page_url": redact_url(page.page_url),
+            "etag": page.etag,
+            "last_modified": page.last_modified,
+            "fetched_at": page.fetched_at,
+            "length": len(page.body),
+        }
+        data = json.dumps(meta, separators=(",", ":")).encode() + b"\n" + page.body
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=_SUFFIX)
+        except OSError as exc:
+            logger.warning("cannot write the cache in %s: %s", self.directory, exc)
+            return
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.replace(temporary, path)
+        except OSError as exc:
+            logger.warning("cannot write the cache entry %s: %s", path, exc)
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)

@@ -1,0 +1,709 @@
+"""The index client: the one place that sends HTTP requests (httpx, HTTP/2 where offered).
+
+The API is synchronous; inside, an ``httpx.AsyncClient`` runs on a private event loop in a
+background thread, so one ``get_projects`` call asks for every project concurrently (at most
+``settings.concurrency`` at a time, over pooled connections) and it works the same from plain
+code, from a thread, or under a running event loop. An ``IndexClient`` is used by one thread
+at a time.
+
+What an answer means:
+- 200 with a simple page (PEP 691 JSON or PEP 503 HTML) -> ``Found``;
+- a clean 404 or 410 -> ``Absent``;
+- 401 or 403 -> ``IndexAuthError`` for the whole call (credentials or entitlement);
+- anything else, after retries (connect errors, timeouts, 429, 5xx) or at once (oversized,
+  truncated or malformed page, wrong content type, redirect loop) -> ``Unavailable`` with a
+  short reason. Never ``Absent``.
+
+Credentials go with the first request and only to the index's own origin; no URL with
+credentials is logged, stored or put into an exception or a reason. httpx is imported only
+when a request is really needed: a run answered from a fresh cache never imports it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import threading
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urljoin
+
+from packaging.utils import NormalizedName
+
+from cg_action import __version__
+from cg_action._errors import IndexAuthError, IndexUnreachableError
+from cg_action._index._auth import basic_auth_header, is_same_origin, resolve_credentials
+from cg_action._index._cache import CachedPage, PageCache
+from cg_action._index._files import PageError
+from cg_action._index._html import parse_html_page
+from cg_action._index._json import parse_json_page
+from cg_action._index._retry import RETRY_STATUSES, backoff_delay, retry_after_seconds
+from cg_action._models import (
+    Absent,
+    ClientSettings,
+    FileProbe,
+    Found,
+    IndexConfig,
+    ProjectAnswer,
+    Unavailable,
+)
+from cg_action._urls import normalize_index_url, redact_text, redact_url
+
+if TYPE_CHECKING:
+    import httpx
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+ACCEPT = (
+    "application/vnd.pypi.simple.v1+json, "
+    "application/vnd.pypi.simple.v1+html;q=0.2, "
+    "text/html;q=0.01"
+)
+USER_AGENT = f"cg-action/{__version__}"
+MAX_REDIRECTS = 10
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_JSON_TYPES = frozenset(
+    {
+        "application/vnd.pypi.simple.v1+json",
+        "application/vnd.pypi.simple.latest+json",
+        "application/json",
+    }
+)
+_HTML_TYPES = frozenset(
+    {
+        "text/html",
+        "application/vnd.pypi.simple.v1+html",
+        "application/vnd.pypi.simple.latest+html",
+        "application/xhtml+xml",
+        "",
+    }
+)
+_PROBE_BODY_LIMIT = 64 * 1024
+AUTH_HINT = (
+    "check CHAINGUARD_PYTHON_IDENTITY_ID / CHAINGUARD_PYTHON_TOKEN (or the index credentials "
+    "you pass); tokens expire after 30 days by default: "
+    "`chainctl auth pull-token --repository=python`"
+)
+ENTITLEMENT_HINT = (
+    "the credentials were accepted but grant no access to this index: check the "
+    "organization's Chainguard Libraries entitlement"
+)
+
+
+class _Transient(Exception):
+    """A failure worth another attempt."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class _GaveUp(Exception):
+    """No usable answer; ``reason`` says why (already free of credentials)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _PageResponse:
+    """What one page request gave: a body (200/404) or a confirmation that the cache is current."""
+
+    not_modified: bool = False
+    status: int = 200
+    body: bytes = b""
+    content_type: str = ""
+    page_url: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def decode_page(
+    *,
+    status: int,
+    body: bytes,
+    content_type: str,
+    page_url: str,
+    name: NormalizedName,
+    index_url: str,
+) -> ProjectAnswer:
+    """The answer a stored or received page gives (200 -> Found or Unavailable, 404 -> Absent)."""
+    index_url = redact_url(index_url)
+    if status in (404, 410):
+        return Absent(name=name, index_url=index_url)
+    mime, _, params = content_type.partition(";")
+    mime = mime.strip().lower()
+    try:
+        if mime in _JSON_TYPES:
+            project = parse_json_page(body, page_url, name=name, index_url=index_url)
+        elif mime in _HTML_TYPES:
+            charset = "utf-8"
+            for param in params.split(";"):
+                key, _, value = param.partition("=")
+                if key.strip().lower() == "charset" and value.strip():
+                    charset = value.strip().strip('"')
+            try:
+                text = body.decode(charset, errors="replace")
+            except LookupError:
+                text = body.decode("utf-8", errors="replace")
+            project = parse_html_page(text, page_url, name=name, index_url=index_url)
+        else:
+            return Unavailable(
+                name=name,
+                index_url=index_url,
+                reason=f"unexpected content type {mime!r} for a project page",
+            )
+    except PageError as exc:
+        return Unavailable(name=name, index_url=index_url, reason=redact_text(str(exc)))
+    return Found(project=project)
+
+
+class _LoopThread:
+    """A private event loop running in a daemon thread."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self.loop.run_forever, name="cg-action-index", daemon=True
+        )
+        self._thread.start()
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join()
+        self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+        self.loop.close()
+
+
+class _Progress:
+    """A one-line counter on stderr, drawn only when a run lasts more than a second."""
+
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        self.total = total
+        self.done = 0
+        self._enabled = enabled and total > 0
+        self._drawn = False
+
+    async def draw_while_running(self) -> None:
+        if not self._enabled:
+            return
+        await asyncio.sleep(1.0)
+        while True:
+            sys.stderr.write(f"\rcg-action: asking the index {self.done}/{self.total}")
+            sys.stderr.flush()
+            self._drawn = True
+            await asyncio.sleep(0.2)
+
+    def clear(self) -> None:
+        if self._drawn:
+            sys.stderr.write("\r" + " " * 60 + "\r")
+            sys.stderr.flush()
+
+
+class IndexClient:
+    """Asks simple indexes about projects and files (see the module docstring)."""
+
+    def __init__(self, settings: ClientSettings) -> None:
+        self.settings = settings
+        self._cache = PageCache(settings.cache_dir) if settings.cache_dir is not None else None
+        self._runner: _LoopThread | None = None
+        self._http: httpx.AsyncClient | None = None
+        self._auth_headers: dict[str, str | None] = {}
+        self.requests_sent = 0  # every HTTP request, retries and redirects included
+
+    def __enter__(self) -> IndexClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connections and stop the private event loop."""
+        if self._runner is not None:
+            if self._http is not None:
+                self._runner.run(self._http.aclose())
+                self._http = None
+            self._runner.stop()
+            self._runner = None
+
+    # -- the synchronous API -----------------------------------------------------------------
+
+    def get_projects(
+        self, index: IndexConfig, names: Iterable[NormalizedName]
+    ) -> dict[NormalizedName, ProjectAnswer]:
+        """One answer per distinct project: one request each (none for a fresh cache entry)."""
+        index_url = normalize_index_url(redact_url(index.url))
+        answers: dict[NormalizedName, ProjectAnswer] = {}
+        to_fetch: dict[NormalizedName, CachedPage | None] = {}
+        for name in dict.fromkeys(names):
+            entry = self._cache.load(index_url, name) if self._cache is not None else None
+            if self.settings.offline:
+                if entry is None:
+                    answers[name] = Unavailable(
+                        name=name, index_url=index_url, reason="offline: not in the cache"
+                    )
+                else:
+                    answers[name] = self._decode_entry(entry, name, index_url)
+                continue
+            if entry is not None and entry.is_fresh(self.settings.cache_ttl):
+                answer = self._decode_entry(entry, name, index_url)
+                if not isinstance(answer, Unavailable):
+                    answers[name] = answer
+                    continue
+                entry = None  # unreadable: fetch it again
+            to_fetch[name] = entry
+        if to_fetch:
+            fetched = self._run(self._fetch_projects(index, index_url, to_fetch))
+            answers.update(fetched)
+        return answers
+
+    def probe_files(self, index: IndexConfig, urls: Iterable[str]) -> dict[str, FileProbe]:
+        """Ask for each file without downloading it or following its redirect."""
+        unique = list(dict.fromkeys(urls))
+        if not unique:
+            return {}
+        if self.settings.offline:
+            return {
+                url: FileProbe(url=redact_url(url), status_code=None, message="offline")
+                for url in unique
+            }
+        return self._run(self._probe_all(index, unique))
+
+    def fetch_range(self, index: IndexConfig, url: str, start: int, end: int | None) -> bytes:
+        """Bytes ``start``..``end`` (inclusive) of a file; ``end`` None: to the end of the file.
+
+        A negative ``start`` with ``end`` None asks for the last ``-start`` bytes (a suffix
+        range). Redirects are followed; credentials never leave the index's origin.
+        """
+        if self.settings.offline:
+            raise IndexUnreachableError(f"offline: cannot read {redact_url(url)}")
+        if start < 0:
+            if end is not None:
+                raise ValueError("a suffix range (negative start) takes no end")
+            byte_range = f"bytes={start}"
+        else:
+            byte_range = f"bytes={start}-" + ("" if end is None else str(end))
+        limit = None if end is None or start < 0 else end - start + 1
+        return self._run(self._fetch_range(index, url, byte_range, start, limit))
+
+    def file_size(self, index: IndexConfig, url: str) -> int | None:
+        """The file's size in bytes from a HEAD (or a one-byte range request); None if unknown."""
+        if self.settings.offline:
+            return None
+        return self._run(self._file_size(index, url))
+
+    # -- machinery -----------------------------------------------------------------------------
+
+    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        if self._runner is None:
+            self._runner = _LoopThread()
+        return self._runner.run(coroutine)
+
+    def _http_client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            import httpx
+
+            settings = self.settings
+            timeout = httpx.Timeout(
+                connect=settings.connect_timeout,
+                read=settings.read_timeout,
+                write=settings.read_timeout,
+                pool=settings.total_timeout,
+            )
+            limits = httpx.Limits(
+                max_connections=max(1, settings.concurrency),
+                max_keepalive_connections=max(1, settings.concurrency),
+            )
+            options: dict[str, Any] = {
+                "timeout": timeout,
+                "limits": limits,
+                "follow_redirects": False,
+                "headers": {"User-Agent": USER_AGENT},
+            }
+            try:
+                self._http = httpx.AsyncClient(http2=True, **options)
+            except ImportError:  # the h2 package is missing: HTTP/1.1 only
+                self._http = httpx.AsyncClient(**options)
+        return self._http
+
+    def _auth_header(self, index: IndexConfig) -> str | None:
+        key = f"{index.url}\0{index.netrc_path}\0{index.use_netrc}\0{id(index.credentials)}"
+        if key not in self._auth_headers:
+            credentials = resolve_credentials(index)
+            self._auth_headers[key] = basic_auth_header(credentials) if credentials else None
+        return self._auth_headers[key]
+
+    def _decode_entry(
+        self, entry: CachedPage, name: NormalizedName, index_url: str
+    ) -> ProjectAnswer:
+        return decode_page(
+            status=entry.status,
+            body=entry.body,
+            content_type=entry.content_type,
+            page_url=entry.page_url,
+            name=name,
+            index_url=index_url,
+        )
+
+    async def _with_retries(self, attempt: Callable[[], Awaitable[T]], deadline: float) -> T:
+        """Run ``attempt`` until it succeeds, retrying ``_Transient`` failures within bounds."""
+        loop = asyncio.get_running_loop()
+        tries = 0
+        while True:
+            tries += 1
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise _GaveUp(f"no answer within {self.settings.total_timeout:g} s")
+            try:
+                return await asyncio.wait_for(attempt(), timeout=remaining)
+            except asyncio.TimeoutError:
+                raise _GaveUp(
+                    f"no answer within {self.settings.total_timeout:g} s ({tries} attempts)"
+                ) from None
+            except _Transient as failure:
+                summary = f"{failure.reason} ({tries} attempt{'s' if tries > 1 else ''})"
+                if tries > self.settings.max_retries:
+                    raise _GaveUp(summary) from None
+                delay = (
+                    failure.retry_after
+                    if failure.retry_after is not None
+                    else backoff_delay(tries - 1)
+                )
+                if loop.time() + delay >= deadline:
+                    raise _GaveUp(f"{summary}; no time left to retry") from None
+                logger.debug("retrying in %.2f s: %s", delay, failure.reason)
+                await asyncio.sleep(delay)
+
+    async def _send(
+        self,
+        index: IndexConfig,
+        url: str,
+        headers: dict[str, str],
+        handle: Callable[[httpx.Response], Awaitable[T]],
+        *,
+        method: str = "GET",
+        follow_redirects: bool = True,
+    ) -> T:
+        """One request (following redirects by hand); ``handle`` reads the open response."""
+        import httpx
+
+        http = self._http_client()
+        auth = self._auth_header(index)
+        current = url
+        seen: set[str] = set()
+        for _hop in range(MAX_REDIRECTS + 1):
+            request_headers = dict(headers)
+            if auth is not None and is_same_origin(current, index.url):
+                request_headers["Authorization"] = auth
+            self.requests_sent += 1
+            try:
+                async with http.stream(method, current, headers=request_headers) as response:
+                    status = response.status_code
+                    if follow_redirects and status in _REDIRECTS:
+                        location = response.headers.get("location")
+                        if not location:
+                            raise _GaveUp(f"HTTP {status} redirect without a Location header")
+                        seen.add(current)
+                        current = urljoin(current, location)
+                        if current in seen:
+                            raise _GaveUp(f"redirect loop at {redact_url(current)}")
+                        continue
+                    if status == 401:
+                        raise IndexAuthError(
+                            f"{redact_url(index.url)} refused the credentials (HTTP 401)"
+                            if auth
+                            else f"{redact_url(index.url)} needs credentials (HTTP 401)"
+                        )
+                    if status == 403:
+                        error = IndexAuthError(f"{redact_url(index.url)} denied access (HTTP 403)")
+                        error.hint = ENTITLEMENT_HINT
+                        raise error
+                    return await handle(response)
+            except IndexAuthError as exc:
+                if not exc.hint:
+                    exc.hint = AUTH_HINT
+                raise
+            except httpx.ConnectTimeout as exc:
+                raise _Transient("connect timeout") from exc
+            except httpx.ReadTimeout as exc:
+                raise _Transient("read timeout") from exc
+            except httpx.TimeoutException as exc:
+                raise _Transient("timeout") from exc
+            except httpx.ConnectError as exc:
+                raise _Transient(
+                    f"connection failed: {redact_text(str(exc)) or 'refused'}"
+                ) from exc
+            except httpx.RemoteProtocolError as exc:
+                raise _Transient(
+                    f"connection broken: {redact_text(str(exc)) or 'protocol error'}"
+                ) from exc
+            except httpx.TransportError as exc:
+                detail = redact_text(str(exc)) or type(exc).__name__
+                raise _Transient(f"transport error: {detail}") from exc
+        raise _GaveUp(f"too many redirects (more than {MAX_REDIRECTS})")
+
+    async def _read_body(self, response: httpx.Response, limit: int) -> bytes:
+        declared = response.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise _GaveUp(f"page larger than {limit} bytes (Content-Length {declared})")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise _GaveUp(f"page larger than {limit} bytes")
+            chunks.append(chunk)
+        if declared is not None and declared.isdigit():
+            received = response.num_bytes_downloaded
+            if received != int(declared):
+                raise _Transient(f"truncated body: {received} of {declared} bytes")
+        return b"".join(chunks)
+
+    # -- project pages -------------------------------------------------------------------------
+
+    async def _fetch_projects(
+        self,
+        index: IndexConfig,
+        index_url: str,
+        to_fetch: dict[NormalizedName, CachedPage | None],
+    ) -> dict[NormalizedName, ProjectAnswer]:
+        semaphore = asyncio.Semaphore(max(1, self.settings.concurrency))
+        progress = _Progress(len(to_fetch), enabled=self.settings.show_progress)
+
+        async def one(name: NormalizedName, entry: CachedPage | None) -> ProjectAnswer:
+            async with semaphore:
+                try:
+                    return await self._fetch_project(index, index_url, name, entry)
+                finally:
+                    progress.done += 1
+
+        tasks = [asyncio.ensure_future(one(name, entry)) for name, entry in to_fetch.items()]
+        drawer = asyncio.ensure_future(progress.draw_while_running())
+        try:
+            results = await asyncio.gather(*tasks)
+        finally:
+            for task in (*tasks, drawer):
+                task.cancel()
+            await asyncio.gather(*tasks, drawer, return_exceptions=True)
+            progress.clear()
+        return dict(zip(to_fetch, results, strict=True))
+
+    async def _fetch_project(
+        self,
+        index: IndexConfig,
+        index_url: str,
+        name: NormalizedName,
+        entry: CachedPage | None,
+    ) -> ProjectAnswer:
+        page_url = f"{index.url.rstrip('/')}/{name}/"
+        headers = {"Accept": ACCEPT}
+        if entry is not None and entry.status == 200:
+            if entry.etag:
+                headers["If-None-Match"] = entry.etag
+            if entry.last_modified:
+                headers["If-Modified-Since"] = entry.last_modified
+        limit = self.settings.max_page_bytes
+
+        async def handle(response: httpx.Response) -> _PageResponse:
+            status = response.status_code
+            if status == 304 and entry is not None:
+                return _PageResponse(not_modified=True)
+            if status in (200, 404, 410):
+                body = await self._read_body(response, limit) if status == 200 else b""
+                return _PageResponse(
+                    status=200 if status == 200 else 404,
+                    body=body,
+                    content_type=response.headers.get("content-type", ""),
+                    page_url=redact_url(str(response.url)),
+                    etag=response.headers.get("etag"),
+                    last_modified=response.headers.get("last-modified"),
+                )
+            reason = f"HTTP {status} {response.reason_phrase}".strip()
+            if status in RETRY_STATUSES:
+                retry_after = retry_after_seconds(response.headers.get("retry-after"))
+                raise _Transient(reason, retry_after)
+            raise _GaveUp(reason)
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.total_timeout
+        try:
+            result = await self._with_retries(
+                lambda: self._send(index, page_url, headers, handle), deadline
+            )
+        except _GaveUp as failure:
+            logger.info("%s%s/: %s", index_url, name, failure.reason)
+            return Unavailable(name=name, index_url=index_url, reason=redact_text(failure.reason))
+        if result.not_modified and entry is not None:
+            page = CachedPage(
+                status=entry.status,
+                body=entry.body,
+                content_type=entry.content_type,
+                page_url=entry.page_url,
+                etag=entry.etag,
+                last_modified=entry.last_modified,
+                fetched_at=time.time(),
+            )
+        else:
+            page = CachedPage(
+                status=result.status,
+                body=result.body,
+                content_type=result.content_type,
+                page_url=result.page_url,
+                etag=result.etag,
+                last_modified=result.last_modified,
+                fetched_at=time.time(),
+            )
+        answer = self._decode_entry(page, name, index_url)
+        if self._cache is not None and not isinstance(answer, Unavailable):
+            self._cache.store(index_url, name, page)
+        return answer
+
+    # -- files -----------------------------------------------------------------------------------
+
+    async def _probe_all(self, index: IndexConfig, urls: list[str]) -> dict[str, FileProbe]:
+        semaphore = asyncio.Semaphore(max(1, self.settings.concurrency))
+
+        async def one(url: str) -> FileProbe:
+            async with semaphore:
+                return await self._probe(index, url)
+
+        tasks = [asyncio.ensure_future(one(url)) for url in urls]
+        try:
+            results = await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        return dict(zip(urls, results, strict=True))
+
+    async def _probe(self, index: IndexConfig, url: str) -> FileProbe:
+        shown = redact_url(url)
+
+        async def handle(response: httpx.Response) -> FileProbe:
+            status = response.status_code
+            if status in RETRY_STATUSES:
+                retry_after = retry_after_seconds(response.headers.get("retry-after"))
+                raise _Transient(f"HTTP {status} {response.reason_phrase}".strip(), retry_after)
+            if status in (200, 206, 301, 302, 303, 307, 308, 404):
+                return FileProbe(url=shown, status_code=status)
+            body = b""
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > _PROBE_BODY_LIMIT:
+                    break
+            reason, message = _error_body(body)
+            if message is None:
+                message = f"HTTP {status} {response.reason_phrase}".strip()
+            return FileProbe(url=shown, status_code=status, blocked_reason=reason, message=message)
+
+        deadline = asyncio.get_running_loop().time() + self.settings.total_timeout
+        try:
+            return await self._with_retries(
+                lambda: self._send(
+                    index, url, {"Range": "bytes=0-0"}, handle, follow_redirects=False
+                ),
+                deadline,
+            )
+        except _GaveUp as failure:
+            return FileProbe(url=shown, status_code=None, message=redact_text(failure.reason))
+
+    async def _fetch_range(
+        self, index: IndexConfig, url: str, byte_range: str, start: int, limit: int | None
+    ) -> bytes:
+        async def handle(response: httpx.Response) -> bytes:
+            status = response.status_code
+            if status in RETRY_STATUSES:
+                retry_after = retry_after_seconds(response.headers.get("retry-after"))
+                raise _Transient(f"HTTP {status} {response.reason_phrase}".strip(), retry_after)
+            if status == 206:
+                return await response.aread()
+            if status == 200:
+                if start < 0 or limit is None:
+                    raise _GaveUp("the server does not answer range requests")
+                wanted = start + limit
+                data = b""
+                async for chunk in response.aiter_bytes():
+                    data += chunk
+                    if len(data) >= wanted:
+                        break
+                return data[start:wanted]
+            raise _GaveUp(f"HTTP {status} {response.reason_phrase}".strip())
+
+        deadline = asyncio.get_running_loop().time() + self.settings.total_timeout
+        try:
+            return await self._with_retries(
+                lambda: self._send(index, url, {"Range": byte_range}, handle), deadline
+            )
+        except _GaveUp as failure:
+            raise IndexUnreachableError(
+                f"cannot read {redact_url(url)}: {redact_text(failure.reason)}"
+            ) from None
+
+    async def _file_size(self, index: IndexConfig, url: str) -> int | None:
+        async def handle_head(response: httpx.Response) -> int | None:
+            status = response.status_code
+            if status in RETRY_STATUSES:
+                raise _Transient(f"HTTP {status}")
+            length = response.headers.get("content-length")
+            if status == 200 and length is not None and length.isdigit():
+                return int(length)
+            return None
+
+        async def handle_range(response: httpx.Response) -> int | None:
+            status = response.status_code
+            if status in RETRY_STATUSES:
+                raise _Transient(f"HTTP {status}")
+            total = response.headers.get("content-range", "").rpartition("/")[2].strip()
+            if status == 206 and total.isdigit():
+                return int(total)
+            return None
+
+        deadline = asyncio.get_running_loop().time() + self.settings.total_timeout
+        try:
+            size = await self._with_retries(
+                lambda: self._send(index, url, {}, handle_head, method="HEAD"), deadline
+            )
+            if size is None:
+                size = await self._with_retries(
+                    lambda: self._send(index, url, {"Range": "bytes=0-0"}, handle_range),
+                    deadline,
+                )
+        except _GaveUp as failure:
+            logger.info("no size for %s: %s", redact_url(url), failure.reason)
+            return None
+        return size
+
+
+def _error_body(body: bytes) -> tuple[str | None, str | None]:
+    """(``reason``, ``message`` or ``error``) of a JSON error body such as a 409's."""
+    import json
+
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        text = body.decode("utf-8", errors="replace").strip()
+        return None, (redact_text(text[:200]) or None)
+    if not isinstance(document, dict):
+        return None, None
+    reason = document.get("reason")
+    message = document.get("message") or document.get("error")
+    return (
+        reason if isinstance(reason, str) else None,
+        redact_text(message) if isinstance(message, str) else None,
+    )

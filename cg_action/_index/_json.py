@@ -1,0 +1,110 @@
+"""The PEP 691 JSON form of a project page (with PEP 592, 658/714 and 700 fields).
+
+Every value is untrusted: a wrong type makes the whole page unreadable (``PageError`` naming
+the key path), never a silently wrong answer. Relative file URLs are resolved against the page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from packaging.utils import NormalizedName
+
+from cg_action._index._files import PageError, build_file, versions_from
+from cg_action._models import Hash, IndexFile, IndexProject
+from cg_action._urls import redact_url
+
+
+def _expect(value: object, kind: type, key: str) -> Any:
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise PageError(
+            f"malformed JSON page: {key}: expected {kind.__name__}, found {type(value).__name__}"
+        )
+    return value
+
+
+def _optional_str(entry: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = entry.get(key)
+    if value is None:
+        return None
+    return str(_expect(value, str, f"{where}.{key}"))
+
+
+def _core_metadata(entry: Mapping[str, Any]) -> bool:
+    for key in ("core-metadata", "data-dist-info-metadata", "dist-info-metadata"):
+        if key in entry:
+            value = entry[key]
+            return bool(value) if isinstance(value, (bool, dict)) else False
+    return False
+
+
+def _file(entry: object, index: int, base_url: str, name: NormalizedName) -> IndexFile | None:
+    where = f"files[{index}]"
+    item = _expect(entry, dict, where)
+    filename = str(_expect(item.get("filename"), str, f"{where}.filename"))
+    url = str(_expect(item.get("url"), str, f"{where}.url"))
+    raw_hashes = _expect(item.get("hashes", {}), dict, f"{where}.hashes")
+    hashes = tuple(
+        Hash(
+            algorithm=str(alg).lower(),
+            value=str(_expect(val, str, f"{where}.hashes.{alg}")).lower(),
+        )
+        for alg, val in raw_hashes.items()
+    )
+    yanked_value = item.get("yanked", False)
+    if not isinstance(yanked_value, (bool, str)):
+        raise PageError(f"malformed JSON page: {where}.yanked: expected a boolean or a string")
+    is_yanked = yanked_value is not False
+    return build_file(
+        href=url,
+        base_url=base_url,
+        name=name,
+        text_filename=filename,
+        hashes=hashes,
+        requires_python=_optional_str(item, "requires-python", where),
+        yanked=is_yanked,
+        yanked_reason=yanked_value if isinstance(yanked_value, str) and yanked_value else None,
+        has_core_metadata=_core_metadata(item),
+    )
+
+
+def parse_json_page(
+    data: bytes | str, page_url: str, *, name: NormalizedName, index_url: str
+) -> IndexProject:
+    """Read a PEP 691 project page served at ``page_url`` into an ``IndexProject``.
+
+    Raise ``PageError`` for invalid JSON, a major API version other than 1, a missing
+    ``files`` list or a value of the wrong type.
+    """
+    try:
+        document = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PageError(f"malformed JSON page: {exc}") from exc
+    page = _expect(document, dict, "(page)")
+    meta = page.get("meta", {})
+    if isinstance(meta, dict):
+        api_version = str(meta.get("api-version", "1.0"))
+        if api_version.split(".", 1)[0] != "1":
+            raise PageError(f"unsupported simple API version {api_version!r} (this tool reads 1.x)")
+    if "files" not in page:
+        raise PageError("the answer is not a simple index page (no 'files' key)")
+    entries = _expect(page["files"], list, "files")
+    files: list[IndexFile] = []
+    for index, entry in enumerate(entries):
+        found = _file(entry, index, page_url, name)
+        if found is not None:
+            files.append(found)
+    declared = page.get("versions")
+    if declared is not None:
+        declared = [
+            str(_expect(v, str, f"versions[{i}]"))
+            for i, v in enumerate(_expect(declared, list, "versions"))
+        ]
+    return IndexProject(
+        name=name,
+        index_url=redact_url(index_url),
+        files=tuple(files),
+        versions=versions_from(files, declared),
+    )
