@@ -319,6 +319,7 @@ class Report:
     fail_on: frozenset[Status] = frozenset({Status.MISSING})
     only_changed: frozenset[tuple[Path, int | None, NormalizedName]] | None = None
     # with --only-changed: the (path, line, name) of dependencies added or changed on the branch
+    notes: tuple[str, ...] = ()  # things the user should know that are not findings
 
     def counts(self) -> dict[Status, int]:
         """How many findings have each status (every status present, zero included)."""
