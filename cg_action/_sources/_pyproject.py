@@ -421,33 +421,44 @@ class _Reader:
     ) -> dict[str, set[str]]:
         """For each group, the groups whose requirements it installs (itself included)."""
         reported: set[tuple[str, str]] = set()
-        closures: dict[str, set[str]] = {}
+        done: set[str] = set()
 
-        def visit(group: str, trail: tuple[str, ...]) -> set[str]:
-            if group in closures:
-                return closures[group]
-            reach = {group}
+        def resolve(group: str, target: str, where: Where) -> str | None:
+            resolved = by_normal.get(canonicalize_name(target))
+            if resolved is None and (group, target) not in reported:
+                reported.add((group, target))
+                self.problem(where, f"includes unknown group {target!r}; define it")
+            return resolved
+
+        def check(group: str, trail: tuple[str, ...]) -> None:
+            """Report every include that closes a cycle, once."""
+            if group in done:
+                return
             for target, where in includes.get(group, []):
-                resolved = by_normal.get(canonicalize_name(target))
+                resolved = resolve(group, target, where)
                 if resolved is None:
-                    if (group, target) not in reported:
-                        reported.add((group, target))
-                        self.problem(where, f"includes unknown group {target!r}; define it")
                     continue
-                if resolved in trail or resolved == group:
+                if resolved == group or resolved in trail:
                     if (group, resolved) not in reported:
                         reported.add((group, resolved))
-                        cycle = " -> ".join((*trail[trail.index(resolved) :], group, resolved))
-                        if resolved == group:
-                            cycle = f"{group} -> {group}"
+                        loop = trail[trail.index(resolved) :] if resolved in trail else ()
+                        cycle = " -> ".join((*loop, group, resolved))
                         self.problem(where, f"include-group cycle {cycle}; remove an include")
                     continue
-                reach |= visit(resolved, (*trail, group))
-            closures[group] = reach
-            return reach
+                check(resolved, (*trail, group))
+            done.add(group)
 
+        closures: dict[str, set[str]] = {}
         for group in includes:
-            visit(group, ())
+            check(group, ())
+            reach, stack = {group}, [group]
+            while stack:
+                for target, _ in includes.get(stack.pop(), []):
+                    resolved = by_normal.get(canonicalize_name(target))
+                    if resolved is not None and resolved not in reach:
+                        reach.add(resolved)
+                        stack.append(resolved)
+            closures[group] = reach
         return closures
 
     def build_system(self) -> list[Dependency]:
