@@ -1,0 +1,116 @@
+"""The command line: argparse, environment defaults, and the one place errors become exit codes.
+
+``main`` is what ``python -m cg_action`` and the ``cg-action`` script run. Subcommands live in
+``cg_action._commands``; each reads its defaults from ``CG_ACTION_*`` variables of the
+environment mapping passed to it, so the GitHub Action only sets variables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import TextIO
+
+from cg_action import __version__
+from cg_action._errors import CgActionError, IndexAccessError
+from cg_action._models import ExitCode
+from cg_action._urls import redact_text
+
+# name -> module under cg_action._commands; imported only when its parser is built.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("_check", "check each dependency against the Chainguard index"),
+    "list": ("_list", "list the dependencies found, offline"),
+    "rewrite": ("_rewrite", "point index configuration at Chainguard, safely"),
+    "update-hashes": ("_update_hashes", "replace lockfile digests with Chainguard's"),
+    "verify": ("_verify", "verify installed distributions carry Chainguard provenance"),
+    "demo": ("_demo", "run a check against a sample index on 127.0.0.1 (no credentials needed)"),
+}
+
+EPILOG = """\
+exit codes:
+  0  nothing at or above the failure threshold
+  1  findings that fail the run (or, with --check, files that would change)
+  2  usage or input error (a file could not be read: file, line and reason are printed)
+  3  the index could not be used (unreachable, timed out, or refused the credentials)
+
+credentials: CHAINGUARD_PYTHON_IDENTITY_ID and CHAINGUARD_PYTHON_TOKEN (as printed by
+`chainctl auth pull-token --repository=python --output env`), --username/--password, user-info
+in the index URL, or .netrc. They are sent only to the index host and never printed.
+"""
+
+
+def _build_parser(env: Mapping[str, str], wanted: str | None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cg-action",
+        description=(
+            "Tell which Python dependencies really come from Chainguard Libraries for Python."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"cg-action {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="log more (repeat for debug)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        child = sub.add_parser(name, help=help_text, description=help_text)
+        # Only the chosen command's options are built: the others' modules stay unimported.
+        if name == wanted:
+            module = importlib.import_module(f"cg_action._commands.{module_name}")
+            module.configure(child, env)
+            child.set_defaults(_module=module)
+    return parser
+
+
+def _wanted_command(argv: Sequence[str]) -> str | None:
+    for word in argv:
+        if word in COMMANDS:
+            return word
+        if not word.startswith("-"):
+            return None
+    return None
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Run the command line; return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    env = os.environ if env is None else env
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    parser = _build_parser(env, _wanted_command(argv))
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return int(exc.code or 0)
+    if args.command is None:
+        parser.print_help(out)
+        return ExitCode.INPUT
+    logging.basicConfig(
+        level=logging.WARNING - 10 * min(args.verbose, 2),
+        format="cg-action: %(levelname)s: %(message)s",
+        stream=err,
+    )
+    try:
+        return int(args._module.run(args, env, out, err))
+    except IndexAccessError as exc:
+        err.write(f"cg-action: error: {redact_text(exc.diagnostics())}\n")
+        return ExitCode.INDEX
+    except CgActionError as exc:
+        err.write(f"cg-action: error: {redact_text(exc.diagnostics())}\n")
+        return ExitCode.INPUT
+    except KeyboardInterrupt:
+        err.write("cg-action: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return ExitCode.OK

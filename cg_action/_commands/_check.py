@@ -1,0 +1,292 @@
+"""``check``: verify every dependency against the Chainguard index (or any simple index).
+
+Also writes what a GitHub workflow wants when it runs there: annotations, the job summary,
+step outputs, a PR comment and a SARIF file.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+from cg_action._commands._options import (
+    add_client_options,
+    add_fallback_options,
+    add_index_options,
+    add_paths_argument,
+    client_settings_from,
+    env_flag,
+    env_list,
+    index_config_for,
+    index_config_from,
+    paths_from,
+    split_words,
+)
+from cg_action._errors import UsageError
+from cg_action._models import ExitCode, Report, ReportKind, Status
+from cg_action._urls import CHAINGUARD_REMEDIATED_INDEX, PYPI_INDEX, redact_url
+
+NAME = "check"
+HELP = "check each dependency against the Chainguard index (or any PEP 503/691 index)"
+
+FORMATS = ("text", "json", "markdown", "github", "sarif")
+COMMENT_MODES = ("always", "on-findings", "never")
+
+
+def parse_statuses(words: list[str], option: str) -> frozenset[Status]:
+    """``missing,fallback`` -> statuses; ``none`` -> nothing; ``any`` -> all but chainguard."""
+    if words in (["none"], []):
+        return frozenset()
+    if words == ["any"]:
+        return frozenset(s for s in Status if s not in (Status.CHAINGUARD, Status.NOT_INDEXED))
+    out: set[Status] = set()
+    for word in words:
+        try:
+            out.add(Status(word))
+        except ValueError:
+            choices = ", ".join(s.value for s in Status)
+            raise UsageError(
+                f"{option}: unknown status {word!r}; use any of {choices}, 'any' or 'none'"
+            ) from None
+    return frozenset(out)
+
+
+def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
+    """The options of ``check``."""
+    add_paths_argument(parser, env)
+    add_index_options(parser, env)
+    add_fallback_options(parser, env)
+    group = parser.add_argument_group("verdicts")
+    group.add_argument(
+        "--fail-on",
+        action="append",
+        metavar="STATUS[,STATUS...]",
+        help=(
+            "statuses that fail the run (exit 1): "
+            + ", ".join(s.value for s in Status)
+            + ", 'any' or 'none' (default: $CG_ACTION_FAIL_ON, else the policy file, else missing)"
+        ),
+    )
+    group.add_argument(
+        "--probe-files",
+        action=argparse.BooleanOptionalAction,
+        default=env_flag(env, "CG_ACTION_PROBE_FILES") if "CG_ACTION_PROBE_FILES" in env else None,
+        help="ask for each served file (no download) to find files withheld by policy (409)",
+    )
+    group.add_argument(
+        "--target",
+        action="append",
+        metavar="PLATFORM[@X.Y]",
+        help=(
+            "where the pins must install, repeatable: linux-x86_64, linux-aarch64, macos-arm64, "
+            "windows-amd64, ... with @X.Y for Python (default: $CG_ACTION_TARGETS, else "
+            "linux-x86_64 with this Python)"
+        ),
+    )
+    group.add_argument(
+        "--config",
+        type=Path,
+        default=Path(env["CG_ACTION_CONFIG"]) if env.get("CG_ACTION_CONFIG") else None,
+        help="policy file (default: .cg-action.toml, else [tool.cg-action] in pyproject.toml)",
+    )
+    output = parser.add_argument_group("output")
+    output.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=env.get("CG_ACTION_FORMAT") or None,
+        help="report format (default: github inside GitHub Actions, else text)",
+    )
+    output.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=Path(env["CG_ACTION_OUTPUT"]) if env.get("CG_ACTION_OUTPUT") else None,
+        help="write the report here instead of standard output",
+    )
+    output.add_argument(
+        "--sarif-file",
+        type=Path,
+        default=Path(env["CG_ACTION_SARIF_FILE"]) if env.get("CG_ACTION_SARIF_FILE") else None,
+        help="also write a SARIF 2.1.0 report to this file",
+    )
+    output.add_argument(
+        "--json-file",
+        type=Path,
+        default=Path(env["CG_ACTION_JSON_FILE"]) if env.get("CG_ACTION_JSON_FILE") else None,
+        help="also write the JSON report to this file",
+    )
+    output.add_argument(
+        "--comment",
+        choices=COMMENT_MODES,
+        default=env.get("CG_ACTION_COMMENT") or "never",
+        help="keep one pull request comment up to date (GitHub; default: never)",
+    )
+    output.add_argument(
+        "--only-changed",
+        action="store_true",
+        default=env_flag(env, "CG_ACTION_ONLY_CHANGED"),
+        help="annotate and fail only on dependencies the pull request adds or changes",
+    )
+    output.add_argument(
+        "--base",
+        default=env.get("CG_ACTION_BASE") or None,
+        metavar="REF",
+        help="with --only-changed: the commit to compare with (default: the PR's base)",
+    )
+    output.add_argument(
+        "--network-errors",
+        choices=("fail", "warn"),
+        default=env.get("CG_ACTION_NETWORK_ERRORS") or "fail",
+        help="when the index cannot be asked: exit 3 (fail, the default) or say so and exit 0",
+    )
+    output.add_argument(
+        "--root",
+        type=Path,
+        default=None,
+        help="where paths are shown from and the policy is read (default: the current directory)",
+    )
+    add_client_options(parser, env)
+
+
+def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    """Run ``check`` and write its reports."""
+    import datetime as dt
+
+    from cg_action._policy import load_policy
+    from cg_action._run import (
+        CheckSettings,
+        check_dependencies,
+        dependencies_to_check,
+        load_sources,
+    )
+    from cg_action._targets import default_targets, parse_target
+
+    root = (args.root or Path.cwd()).resolve()
+    policy = load_policy(root, args.config)
+
+    index_url = args.index_url or policy.setting("index-url")
+    args.index_url = index_url
+    primary = index_config_from(args, env)
+    fallback = None
+    if not args.no_fallback:
+        fallback_url = args.fallback_index_url or policy.setting("fallback-index-url") or PYPI_INDEX
+        fallback = index_config_for(fallback_url, args, env, with_env_credentials=False)
+    remediated_wanted = (
+        args.remediated if args.remediated is not None else bool(policy.setting("remediated"))
+    )
+    remediated = None
+    if remediated_wanted or args.remediated_index_url:
+        remediated = index_config_for(
+            args.remediated_index_url or CHAINGUARD_REMEDIATED_INDEX, args, env
+        )
+
+    fail_words = split_words(args.fail_on) or env_list(env, "CG_ACTION_FAIL_ON")
+    if not fail_words:
+        configured = policy.setting("fail-on")
+        fail_words = split_words(
+            [configured] if isinstance(configured, str) else configured or ["missing"]
+        )
+    fail_on = parse_statuses(fail_words, "--fail-on")
+
+    target_words = split_words(args.target) or env_list(env, "CG_ACTION_TARGETS")
+    if not target_words:
+        configured_targets = policy.setting("targets")
+        target_words = split_words(
+            [configured_targets]
+            if isinstance(configured_targets, str)
+            else configured_targets or []
+        )
+    targets = tuple(parse_target(t) for t in target_words) or default_targets()
+    probe_files = (
+        args.probe_files if args.probe_files is not None else bool(policy.setting("probe-files"))
+    )
+
+    in_github = env.get("GITHUB_ACTIONS") == "true"
+    fmt = args.format or ("github" if in_github else "text")
+    show_progress = err.isatty() and fmt != "github"
+    settings = CheckSettings(
+        primary=primary,
+        fallback=fallback,
+        remediated=remediated,
+        probe_files=probe_files,
+        targets=targets,
+        client=client_settings_from(args, env, show_progress=show_progress),
+    )
+
+    loaded = load_sources(paths_from(args, env))
+    deps = dependencies_to_check(loaded.sources)
+    outcome = check_dependencies(deps, settings, policy=policy, today=dt.date.today())
+
+    only_changed = None
+    if args.only_changed:
+        only_changed = _changed(root, args, env, loaded.sources)
+
+    report = Report(
+        kind=ReportKind.CHECK,
+        root=root,
+        files=loaded.files,
+        findings=outcome.findings,
+        index_url=redact_url(primary.url),
+        fallback_index_url=redact_url(fallback.url) if fallback else None,
+        remediated_index_url=redact_url(remediated.url) if remediated else None,
+        fail_on=fail_on,
+        only_changed=only_changed,
+        notes=outcome.notes,
+    )
+    _write_reports(report, fmt, args, env, out, err)
+    return exit_code(report, network_errors=args.network_errors, err=err)
+
+
+def exit_code(report: Report, *, network_errors: str, err: TextIO) -> int:
+    """2 for unreadable input, else 3 when an index could not be asked, else 1 or 0."""
+    if report.has_input_errors:
+        return ExitCode.INPUT
+    unknown = report.counts()[Status.UNKNOWN]
+    if unknown and network_errors == "fail":
+        return ExitCode.INDEX
+    if unknown:
+        err.write(
+            f"cg-action: {unknown} dependencies could not be checked (index unreachable or "
+            "offline); not failing because of --network-errors=warn\n"
+        )
+    return ExitCode.FINDINGS if report.failing() else ExitCode.OK
+
+
+def _changed(
+    root: Path, args: argparse.Namespace, env: Mapping[str, str], sources: object
+) -> frozenset[tuple[Path, int | None, object]] | None:
+    from cg_action._github._changes import changed_dependencies
+    from cg_action._github._env import base_ref_from
+    from cg_action._sources._dispatch import parse_file
+
+    base = args.base or base_ref_from(env)
+    if not base:
+        raise UsageError(
+            "--only-changed needs the base commit: run on a pull_request event or pass --base REF"
+        )
+    return changed_dependencies(root, base, list(sources), parse_file)  # type: ignore[call-overload, arg-type]
+
+
+def _write_reports(
+    report: Report,
+    fmt: str,
+    args: argparse.Namespace,
+    env: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+) -> None:
+    from cg_action._commands._output import publish_github, render, write_file
+
+    rendered = render(report, fmt)
+    if args.output:
+        write_file(args.output, rendered)
+    else:
+        out.write(rendered)
+    if args.sarif_file:
+        write_file(args.sarif_file, render(report, "sarif"))
+    if env.get("GITHUB_ACTIONS") == "true":
+        publish_github(report, env=env, comment=args.comment, json_file=args.json_file, err=err)
+    elif args.json_file:
+        write_file(args.json_file, render(report, "json"))

@@ -1,0 +1,254 @@
+"""Orchestration of ``list`` and ``check``: sources -> index -> classify -> report.
+
+Reads every file (collecting, not stopping at, problems), decides which dependencies are
+checked (locked versions win over the declarations they cover), asks each index once per
+distinct project, and classifies. Knows nothing of argv, the environment or output formats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from packaging.utils import NormalizedName
+
+from cg_action._classify import Context, Evidence, Pending, classify
+from cg_action._errors import ParseError, Problem
+from cg_action._models import (
+    ClientSettings,
+    Dependency,
+    FileProbe,
+    FileReport,
+    Finding,
+    Found,
+    IndexConfig,
+    ProjectAnswer,
+    SourceFile,
+    Status,
+    Unavailable,
+)
+from cg_action._policy import Policy, apply_ignores
+from cg_action._sources._discovery import discover
+from cg_action._sources._dispatch import parse_file
+from cg_action._targets import Target
+from cg_action._urls import is_upstream_fallback_url
+
+if TYPE_CHECKING:
+    from cg_action._index import IndexClient
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Loaded:
+    """What reading the inputs gave: the files read and a report line per file."""
+
+    sources: tuple[SourceFile, ...]
+    files: tuple[FileReport, ...]
+
+
+def load_sources(paths: Sequence[Path]) -> Loaded:
+    """Discover and read every dependency file under ``paths``; problems are collected."""
+    sources: list[SourceFile] = []
+    reports: list[FileReport] = []
+    seen_included: set[Path] = set()
+    for path in discover(paths):
+        try:
+            source = parse_file(path)
+        except ParseError as exc:
+            reports.append(FileReport(path=path, format=None, problems=exc.problems))
+            continue
+        sources.append(source)
+        seen_included.update(p.resolve() for p in source.includes)
+        reports.append(
+            FileReport(
+                path=path,
+                format=source.format,
+                problems=source.problems,
+                dependency_count=len(source.dependencies),
+            )
+        )
+    return Loaded(sources=tuple(sources), files=tuple(reports))
+
+
+def all_dependencies(sources: Iterable[SourceFile]) -> list[Dependency]:
+    """Every dependency once, by (file, line, name): an included file read twice counts once."""
+    seen: set[tuple[Path, int | None, NormalizedName, str]] = set()
+    out: list[Dependency] = []
+    for source in sources:
+        for dep in source.dependencies:
+            key = (dep.location.path.resolve(), dep.location.line, dep.name, str(dep.specifier))
+            if key not in seen:
+                seen.add(key)
+                out.append(dep)
+    return out
+
+
+def dependencies_to_check(sources: Sequence[SourceFile]) -> list[Dependency]:
+    """What ``check`` verifies: locked versions, and declarations no lock in their folder covers.
+
+    When a project folder has a lockfile, the lock is the truth of what gets installed: a
+    declaration there (pyproject.toml, Pipfile, requirements.in) whose project the lock records
+    is covered by it and not checked again. Constraint-only entries are not installs.
+    """
+    locked_by_dir: dict[Path, set[NormalizedName]] = {}
+    for source in sources:
+        if source.is_lock:
+            names = locked_by_dir.setdefault(source.path.resolve().parent, set())
+            names.update(dep.name for dep in source.dependencies)
+    chosen: list[Dependency] = []
+    for dep in all_dependencies(sources):
+        if dep.is_constraint:
+            continue
+        if not dep.is_locked:
+            covered = locked_by_dir.get(dep.location.path.resolve().parent)
+            if covered is not None and dep.name in covered:
+                continue
+        chosen.append(dep)
+    return chosen
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckSettings:
+    """The indexes and options of one check."""
+
+    primary: IndexConfig
+    fallback: IndexConfig | None = None
+    remediated: IndexConfig | None = None
+    probe_files: bool = False
+    targets: Sequence[Target] = ()
+    client: ClientSettings = field(default_factory=ClientSettings)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckOutcome:
+    """The findings, and notes for the user (expired ignores, ...)."""
+
+    findings: tuple[Finding, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def index_failed(self) -> bool:
+        """Whether any verdict is unknown because an index could not be asked."""
+        return any(f.status is Status.UNKNOWN for f in self.findings)
+
+
+def check_dependencies(
+    deps: Sequence[Dependency],
+    settings: CheckSettings,
+    *,
+    policy: Policy | None = None,
+    today: dt.date | None = None,
+) -> CheckOutcome:
+    """Ask the indexes about ``deps`` and classify each one."""
+    from cg_action._index import IndexClient
+
+    names = sorted({d.name for d in deps if d.is_index_checkable})
+    context = Context(
+        primary_url=settings.primary.url,
+        fallback_url=settings.fallback.url if settings.fallback else None,
+        remediated_url=settings.remediated.url if settings.remediated else None,
+        targets=settings.targets,
+    )
+    with IndexClient(settings.client) as client:
+        primary = client.get_projects(settings.primary, names) if names else {}
+        remediated: dict[NormalizedName, ProjectAnswer] = {}
+        if settings.remediated is not None and names:
+            remediated = client.get_projects(settings.remediated, names)
+        evidence = {
+            name: Evidence(primary=primary[name], remediated=remediated.get(name)) for name in names
+        }
+        findings: list[Finding | None] = []
+        pending: set[NormalizedName] = set()
+        for dep in deps:
+            result = _classify(dep, evidence, context)
+            if isinstance(result, Pending):
+                pending.add(dep.name)
+                findings.append(None)
+            else:
+                findings.append(result)
+        # Locked pins whose digests differ from Chainguard's: the fallback says whose they are.
+        for dep, finding in zip(deps, findings, strict=True):
+            if (
+                finding is not None
+                and finding.status is Status.LOCKED_UPSTREAM
+                and finding.evidence == "digests"
+            ):
+                pending.add(dep.name)
+        if pending and settings.fallback is not None:
+            answers = client.get_projects(settings.fallback, sorted(pending))
+            for name, answer in answers.items():
+                old = evidence[name]
+                evidence[name] = Evidence(
+                    primary=old.primary, remediated=old.remediated, fallback=answer
+                )
+        if settings.probe_files:
+            probes = _probe(client, settings, deps, findings, evidence)
+            for name, found in probes.items():
+                old = evidence[name]
+                evidence[name] = Evidence(
+                    primary=old.primary,
+                    remediated=old.remediated,
+                    fallback=old.fallback,
+                    probes=found,
+                )
+    final: list[Finding] = []
+    for dep, first in zip(deps, findings, strict=True):
+        if first is None or dep.name in pending or settings.probe_files:
+            result = _classify(dep, evidence, context)
+            if isinstance(result, Pending):  # the fallback was asked: cannot happen
+                raise AssertionError(f"no verdict for {dep.name}")
+            final.append(result)
+        else:
+            final.append(first)
+    notes: list[str] = []
+    if policy is not None:
+        final, notes = apply_ignores(final, policy, today=today or dt.date.today())
+    return CheckOutcome(findings=tuple(final), notes=tuple(notes))
+
+
+def _classify(
+    dep: Dependency, evidence: dict[NormalizedName, Evidence], context: Context
+) -> Finding | Pending:
+    if dep.is_index_checkable:
+        return classify(dep, evidence[dep.name], context)
+    # url, vcs, path and editable entries are never looked up: their verdict needs no answer
+    unasked = Unavailable(name=dep.name, index_url=context.primary_url, reason="not asked")
+    return classify(dep, Evidence(primary=unasked), context)
+
+
+def _probe(
+    client: IndexClient,
+    settings: CheckSettings,
+    deps: Sequence[Dependency],
+    findings: Sequence[Finding | None],
+    evidence: dict[NormalizedName, Evidence],
+) -> dict[NormalizedName, dict[str, FileProbe]]:
+    """Probe the files of every served version: one request per file, no download."""
+    urls_by_name: dict[NormalizedName, set[str]] = {}
+    for dep, finding in zip(deps, findings, strict=True):
+        if finding is None or finding.status is not Status.CHAINGUARD or finding.version is None:
+            continue
+        answer = evidence[dep.name].primary
+        if isinstance(answer, Found):
+            urls_by_name.setdefault(dep.name, set()).update(
+                f.url
+                for f in answer.project.files_for(finding.version)
+                if not is_upstream_fallback_url(f.url)
+            )
+    all_urls = sorted({u for urls in urls_by_name.values() for u in urls})
+    if not all_urls:
+        return {}
+    answers = client.probe_files(settings.primary, all_urls)
+    return {
+        name: {u: answers[u] for u in urls if u in answers} for name, urls in urls_by_name.items()
+    }
+
+
+def problems_of(files: Sequence[FileReport]) -> list[Problem]:
+    """Every problem of every file, in order."""
+    return [p for f in files for p in f.problems]

@@ -1,0 +1,214 @@
+"""Install targets: a platform and a Python version, and which wheels install there.
+
+A target is written ``PLATFORM`` or ``PLATFORM@PYTHON``: ``linux-x86_64``, ``linux-aarch64@3.12``,
+``macos-arm64@3.13``, ``windows-amd64``, ``musllinux-x86_64``. Wheel compatibility uses
+``packaging.tags``; environment markers are evaluated per target so a pin that cannot install
+there is not blamed there.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from functools import cached_property
+
+from packaging.markers import Marker
+from packaging.tags import Tag, compatible_tags, cpython_tags
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+from packaging.version import Version
+
+from cg_action._errors import UsageError
+
+# platform name -> (wheel platform tags, best first; marker environment values)
+_LINUX_GLIBC = [(2, minor) for minor in range(39, 16, -1)]
+
+
+def _manylinux(arch: str) -> list[str]:
+    tags = [f"manylinux_{major}_{minor}_{arch}" for major, minor in _LINUX_GLIBC]
+    tags += [f"manylinux2014_{arch}"]
+    if arch in ("x86_64", "i686"):
+        tags += [f"manylinux2010_{arch}", f"manylinux1_{arch}"]
+    return [*tags, f"linux_{arch}"]
+
+
+def _macos(arch: str) -> list[str]:
+    majors = range(15, 10, -1) if arch == "arm64" else range(15, 9, -1)
+    tags: list[str] = []
+    for major in majors:
+        minors = range(16, -1, -1) if major == 10 else [0]
+        for minor in minors:
+            tags += [f"macosx_{major}_{minor}_{arch}", f"macosx_{major}_{minor}_universal2"]
+    return tags
+
+
+_PLATFORMS: dict[str, tuple[list[str], dict[str, str]]] = {
+    "linux-x86_64": (
+        _manylinux("x86_64"),
+        {
+            "sys_platform": "linux",
+            "platform_system": "Linux",
+            "platform_machine": "x86_64",
+            "os_name": "posix",
+        },
+    ),
+    "linux-aarch64": (
+        _manylinux("aarch64"),
+        {
+            "sys_platform": "linux",
+            "platform_system": "Linux",
+            "platform_machine": "aarch64",
+            "os_name": "posix",
+        },
+    ),
+    "musllinux-x86_64": (
+        [f"musllinux_1_{minor}_x86_64" for minor in range(2, -1, -1)] + ["linux_x86_64"],
+        {
+            "sys_platform": "linux",
+            "platform_system": "Linux",
+            "platform_machine": "x86_64",
+            "os_name": "posix",
+        },
+    ),
+    "macos-arm64": (
+        _macos("arm64"),
+        {
+            "sys_platform": "darwin",
+            "platform_system": "Darwin",
+            "platform_machine": "arm64",
+            "os_name": "posix",
+        },
+    ),
+    "macos-x86_64": (
+        _macos("x86_64"),
+        {
+            "sys_platform": "darwin",
+            "platform_system": "Darwin",
+            "platform_machine": "x86_64",
+            "os_name": "posix",
+        },
+    ),
+    "windows-amd64": (
+        ["win_amd64"],
+        {
+            "sys_platform": "win32",
+            "platform_system": "Windows",
+            "platform_machine": "AMD64",
+            "os_name": "nt",
+        },
+    ),
+    "windows-arm64": (
+        ["win_arm64"],
+        {
+            "sys_platform": "win32",
+            "platform_system": "Windows",
+            "platform_machine": "ARM64",
+            "os_name": "nt",
+        },
+    ),
+}
+_ALIASES = {
+    "linux-amd64": "linux-x86_64",
+    "linux-arm64": "linux-aarch64",
+    "macos-aarch64": "macos-arm64",
+    "windows-x86_64": "windows-amd64",
+}
+PLATFORM_NAMES = tuple(sorted(_PLATFORMS))
+
+
+@dataclass(frozen=True)
+class Target:
+    """One place the dependencies must install: a platform and a CPython version."""
+
+    platform: str
+    python: tuple[int, int]
+
+    def __str__(self) -> str:
+        return f"{self.platform}@{self.python[0]}.{self.python[1]}"
+
+    @cached_property
+    def tags(self) -> frozenset[Tag]:
+        """Every wheel tag that installs on this target."""
+        platforms = _PLATFORMS[self.platform][0]
+        found = set(cpython_tags(self.python, platforms=platforms))
+        found.update(compatible_tags(self.python, f"cp{self.python[0]}{self.python[1]}", platforms))
+        return frozenset(found)
+
+    @cached_property
+    def environment(self) -> dict[str, str]:
+        """The PEP 508 marker environment of this target."""
+        version = f"{self.python[0]}.{self.python[1]}"
+        env = dict(_PLATFORMS[self.platform][1])
+        env.update(
+            python_version=version,
+            python_full_version=f"{version}.0",
+            implementation_name="cpython",
+            platform_python_implementation="CPython",
+            implementation_version=f"{version}.0",
+            platform_release="",
+            platform_version="",
+            extra="",
+        )
+        return env
+
+    def accepts_marker(self, marker: Marker | None) -> bool:
+        """Whether a requirement with this marker installs on the target (extras: any)."""
+        if marker is None:
+            return True
+        return marker.evaluate(self.environment) or _with_any_extra(marker, self.environment)
+
+    def accepts_wheel(self, filename: str) -> bool:
+        """Whether a wheel file name has a tag that installs on this target."""
+        try:
+            tags = parse_wheel_filename(filename)[3]
+        except InvalidWheelFilename:
+            return False
+        return not tags.isdisjoint(self.tags)
+
+    def accepts_python(self, requires_python: str | None) -> bool:
+        """Whether ``Requires-Python`` admits the target's Python (unparseable: yes)."""
+        if not requires_python:
+            return True
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+        try:
+            spec = SpecifierSet(requires_python)
+        except InvalidSpecifier:
+            return True
+        return spec.contains(Version(f"{self.python[0]}.{self.python[1]}.0"), prereleases=True)
+
+
+def _with_any_extra(marker: Marker, env: dict[str, str]) -> bool:
+    text = str(marker)
+    if "extra" not in text:
+        return False
+    import re
+
+    names = set(re.findall(r"extra\s*==\s*['\"]([^'\"]+)['\"]", text))
+    return any(marker.evaluate({**env, "extra": name}) for name in names)
+
+
+def parse_target(text: str) -> Target:
+    """``PLATFORM`` or ``PLATFORM@X.Y``; the Python defaults to the running interpreter's."""
+    platform, _, python = text.strip().lower().partition("@")
+    platform = _ALIASES.get(platform, platform)
+    if platform not in _PLATFORMS:
+        raise UsageError(
+            f"unknown target platform {platform!r}; use one of {', '.join(PLATFORM_NAMES)}"
+            " (optionally with @X.Y for the Python version)"
+        )
+    if python:
+        try:
+            major, minor = (int(part) for part in python.split(".")[:2])
+        except ValueError:
+            raise UsageError(
+                f"target {text!r}: write the Python version as X.Y, e.g. @3.12"
+            ) from None
+        version = (major, minor)
+    else:
+        version = (sys.version_info.major, sys.version_info.minor)
+    return Target(platform=platform, python=version)
+
+
+def default_targets() -> tuple[Target, ...]:
+    """The CPython of the running interpreter on linux-x86_64."""
+    return (parse_target("linux-x86_64"),)
