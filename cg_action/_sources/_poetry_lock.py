@@ -89,9 +89,15 @@ def parse_poetry_lock(path: Path, text: str | None = None) -> SourceFile:
     lines = TomlLines(content)
     root = Where(path)
     metadata_line = _first(lines.headers("metadata"))
-    metadata = get_optional_table(data, "metadata", root.at_line(metadata_line))
+    if "metadata" not in data:
+        # Poetry writes [metadata] last: without it the file was cut short or not made by
+        # Poetry, and Poetry itself refuses it.
+        raise root.at_line(len(lines.lines) or None).error(
+            "no [metadata] table: the lock looks truncated; regenerate it with `poetry lock`"
+        )
+    metadata = expect_table(data["metadata"], root.child("metadata", metadata_line))
     major = _lock_major(metadata, root.child("metadata", metadata_line), lines)
-    packages = get_optional_list(data, "package", root)
+    packages = get_optional_list(data, "package", root.at_line(lines.key("package")))
     headers = lines.headers("package")
     if len(headers) != len(packages):
         # ``package = [...]`` written inline, or a header inside a multi-line string: the
@@ -139,7 +145,9 @@ def _name_line(entry: object, lines: TomlLines) -> int | None:
 def _lock_major(metadata: Mapping[str, Any], where: Where, lines: TomlLines) -> int:
     """The lock file's major version; ParseError for one this reader does not know."""
     key_where = where.child("lock-version", lines.key("lock-version", where.line or 1))
-    raw = get_optional_str(metadata, "lock-version", where) or _DEFAULT_LOCK_VERSION
+    raw = _DEFAULT_LOCK_VERSION
+    if "lock-version" in metadata:
+        raw = expect_str(metadata["lock-version"], key_where)
     parts = raw.strip().split(".")
     try:
         numbers = tuple(int(part) for part in parts)

@@ -1,0 +1,445 @@
+"""poetry.lock reader: tool-made locks, every corpus lock, Poetry's own reading, bad input.
+
+Expected values come from Poetry itself: its ``Locker`` (a test-only oracle) for committed
+and corpus locks, ``poetry lock`` + ``poetry show`` on a local index for the tool tests, and
+the digests of the very wheels the local index serves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from packaging.markers import Marker
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from cg_action._compat import tomllib
+from cg_action._errors import ParseError
+from cg_action._models import DependencyKind, FileFormat, SourceFile
+from cg_action._sources._poetry_lock import parse_poetry_lock
+from tests._servers import pypiserver
+from tests._wheels import sha256_file
+from tests.lockgen._pip_compile import make_demo_packages
+from tests.lockgen._poetry import make_demo_project, poetry_lock, poetry_show
+
+DEMO = Path("locks") / "poetry" / "demo" / "poetry.lock"
+
+
+def _corpus_locks(corpus: Path) -> list[Path]:
+    named = sorted(corpus.rglob("poetry.lock"))
+    return named + sorted((corpus / "osv-scalibr" / "poetrylock").glob("*"))
+
+
+def _poetry_view(path: Path) -> dict[tuple[str, str], tuple[str | None, str | None, list[str]]]:
+    """Poetry's own reading: (name, version) -> (source type, source url, file digests)."""
+    with warnings.catch_warnings():
+        # Poetry's dependencies call deprecated importlib.resources functions on import.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from poetry.packages.locker import Locker
+
+        repository = Locker(path, {}).locked_repository()
+    return {
+        (str(p.name), str(p.version)): (
+            p.source_type,
+            p.source_url,
+            [f["hash"] for f in p.files],
+        )
+        for p in repository.packages
+    }
+
+
+def _ours(source: SourceFile) -> dict[tuple[str, str], tuple[str | None, list[str]]]:
+    return {
+        (d.name, str(d.version)): (d.index, [str(h) for h in d.hashes]) for d in source.dependencies
+    }
+
+
+def test_demo_lock_matches_poetry_reading(data_dir: Path) -> None:
+    path = data_dir / DEMO
+    source = parse_poetry_lock(path)
+    assert source.format is FileFormat.POETRY_LOCK
+    assert source.problems == ()
+    expected = _poetry_view(path)
+    assert {(d.name, str(d.version)) for d in source.dependencies} == set(expected)
+    for dep in source.dependencies:
+        source_type, source_url, digests = expected[(dep.name, str(dep.version))]
+        assert [str(h) for h in dep.hashes] == digests
+        assert dep.is_locked
+        assert str(dep.specifier) == f"=={dep.version}"
+        if source_type == "legacy":
+            assert dep.kind is DependencyKind.PINNED
+            assert dep.index == source_url
+        elif source_type == "url":
+            assert dep.kind is DependencyKind.URL
+            assert dep.url == source_url
+            assert all(a.url == source_url for a in dep.artifacts)
+        elif source_type == "directory":
+            assert dep.kind is DependencyKind.PATH
+            assert dep.url is not None
+            assert (path.parent / dep.url).resolve() == Path(str(source_url)).resolve()
+
+
+def test_demo_lock_lines_groups_and_markers(data_dir: Path) -> None:
+    path = data_dir / DEMO
+    text = path.read_text()
+    lines = text.splitlines()
+    data = tomllib.loads(text)
+    by_name = {d.name: d for d in parse_poetry_lock(path).dependencies}
+    for table in data["package"]:
+        dep = by_name[canonicalize_name(table["name"])]
+        assert dep.location.line is not None
+        assert lines[dep.location.line - 1] == "[[package]]"
+        assert lines[dep.location.line] == f'name = "{table["name"]}"'
+        assert dep.groups == tuple(table["groups"])
+        markers = table.get("markers")
+        if isinstance(markers, dict) and set(markers) >= set(table["groups"]):
+            assert dep.marker == Marker(" or ".join(f"({m})" for m in markers.values()))
+        elif isinstance(markers, dict):
+            assert dep.marker is None  # one group installs it without condition
+        elif isinstance(markers, str):
+            assert dep.marker == Marker(markers)
+    # the demo has a package that two groups want under two different markers
+    assert any(
+        isinstance(t.get("markers"), dict) and len(t["markers"]) > 1 for t in data["package"]
+    )
+
+
+@pytest.mark.parametrize("header", ["[package.source]", "[package.dependencies]"])
+def test_sub_tables_do_not_shift_lines(data_dir: Path, header: str) -> None:
+    text = (data_dir / DEMO).read_text()
+    assert header in text
+    source = parse_poetry_lock(Path("poetry.lock"), text)
+    headers = [i + 1 for i, line in enumerate(text.splitlines()) if line == "[[package]]"]
+    assert [d.location.line for d in source.dependencies] == headers
+
+
+# Files of the corpus that are not whole poetry.lock files: not TOML, empty, or cut off
+# before [metadata] (Poetry itself refuses all three).
+NOT_LOCKS = ("not-toml.txt", "empty-file.lock", "source-legacy.lock")
+
+
+def test_every_corpus_lock_parses_or_fails_clearly(corpus_dir: Path) -> None:
+    locks = _corpus_locks(corpus_dir)
+    counts = {"parsed": 0, "failed": 0}
+    for path in locks:
+        if path.name in NOT_LOCKS:
+            with pytest.raises(ParseError) as caught:
+                parse_poetry_lock(path)
+            assert all(p.path == path for p in caught.value.problems)
+            assert str(path) in str(caught.value)
+            counts["failed"] += 1
+            continue
+        source = parse_poetry_lock(path)
+        assert source.problems == (), source.problems
+        counts["parsed"] += 1
+    assert counts == {"parsed": len(locks) - len(NOT_LOCKS), "failed": len(NOT_LOCKS)}
+
+
+def test_corpus_locks_agree_with_poetry(corpus_dir: Path) -> None:
+    compared = 0
+    for path in _corpus_locks(corpus_dir):
+        if path.name in (*NOT_LOCKS, "names-outside-package-block.lock"):
+            continue  # Poetry cannot read these (the last lacks keys Poetry requires)
+        expected = _poetry_view(path)
+        ours = _ours(parse_poetry_lock(path))
+        assert set(ours) == set(expected), path
+        for key, (index, digests) in ours.items():
+            source_type, source_url, poetry_digests = expected[key]
+            assert digests == poetry_digests, (path, key)
+            assert index == (source_url if source_type == "legacy" else None), (path, key)
+        compared += 1
+    assert compared == len(_corpus_locks(corpus_dir)) - len(NOT_LOCKS) - 1
+
+
+@pytest.mark.parametrize(
+    ("relative", "version"),
+    [
+        ("realworld/Textualize+rich@96e23bdb7c0a/poetry.lock", "1.0"),
+        ("realworld/Textualize+rich@356cec9706aa/poetry.lock", "1.1"),
+        ("chainguard/cs-workshop/python/python-poetry-multi-stage/poetry.lock", "2.0"),
+        ("realworld/python-poetry+poetry@f46702336862/poetry.lock", "2.1"),
+    ],
+)
+def test_each_lock_version_keeps_files_and_groups(
+    corpus_dir: Path, relative: str, version: str
+) -> None:
+    path = corpus_dir / relative
+    data = tomllib.loads(path.read_text())
+    assert data["metadata"]["lock-version"] == version
+    source = parse_poetry_lock(path)
+    assert len(source.dependencies) == len(data["package"])
+    with_files = sum(1 for d in source.dependencies if d.artifacts)
+    assert with_files >= len(data["package"]) - 2
+    for dep, table in zip(source.dependencies, data["package"], strict=True):
+        assert dep.name == canonicalize_name(table["name"])
+        if "groups" in table:
+            assert dep.groups == tuple(table["groups"])
+        elif "category" in table:
+            assert dep.groups == (table["category"],)
+
+
+def test_lock_1x_files_are_split_between_versions_of_one_name() -> None:
+    text = """
+[[package]]
+name = "numpy"
+version = "1.24.4"
+category = "main"
+optional = false
+python-versions = ">=3.8"
+
+[[package]]
+name = "numpy"
+version = "1.26.4"
+category = "main"
+optional = false
+python-versions = ">=3.9"
+
+[metadata]
+lock-version = "1.1"
+python-versions = "^3.8"
+content-hash = "0"
+
+[metadata.files]
+numpy = [
+    {file = "numpy-1.24.4.tar.gz", hash = "sha256:aa"},
+    {file = "numpy-1.26.4.tar.gz", hash = "sha256:bb"},
+]
+"""
+    deps = parse_poetry_lock(Path("poetry.lock"), text).dependencies
+    assert [(str(d.version), [a.filename for a in d.artifacts]) for d in deps] == [
+        ("1.24.4", ["numpy-1.24.4.tar.gz"]),
+        ("1.26.4", ["numpy-1.26.4.tar.gz"]),
+    ]
+    assert [d.location.line for d in deps] == [2, 9]
+
+
+def test_source_kinds_and_credentials() -> None:
+    text = """
+[[package]]
+name = "private"
+version = "1.0"
+files = [{file = "private-1.0-py3-none-any.whl", hash = "sha256:AB"}]
+groups = ["main"]
+[package.source]
+type = "legacy"
+url = "https://fake-user:fake-token@libraries.cgr.dev/python/simple"
+reference = "chainguard"
+
+[[package]]
+name = "tool"
+version = "2.0"
+develop = true
+groups = ["dev"]
+[package.source]
+type = "directory"
+url = "../tool"
+
+[[package]]
+name = "lib"
+version = "3.0"
+[package.source]
+type = "git"
+url = "https://fake-token@example.invalid/lib.git"
+reference = "main"
+resolved_reference = "0123abc"
+subdirectory = "python"
+
+[metadata]
+lock-version = "2.1"
+"""
+    deps = {d.name: d for d in parse_poetry_lock(Path("poetry.lock"), text).dependencies}
+    assert deps["private"].index == "https://libraries.cgr.dev/python/simple"
+    assert str(deps["private"].hashes[0]) == "sha256:ab"
+    assert deps["tool"].kind is DependencyKind.EDITABLE
+    assert deps["tool"].url == "../tool"
+    assert deps["lib"].kind is DependencyKind.VCS
+    assert deps["lib"].url == "git+https://example.invalid/lib.git@0123abc#subdirectory=python"
+    assert deps["lib"].version == Version("3.0")
+    assert "fake-token" not in repr(deps)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key", "needle"),
+    [
+        ('[metadata]\nlock-version = "3.0"\n', 2, "metadata.lock-version", "lock version 3.0"),
+        ('[metadata]\nlock-version = "two"\n', 2, "metadata.lock-version", "not a lock version"),
+        ('package = "x"\n[metadata]\n', 1, "package", "expected an array"),
+        ('[[package]]\nname = "a"\n', 2, None, "no [metadata] table"),
+        ("[metadata]\nlock-version = 2\n", 2, "metadata.lock-version", "expected a string"),
+        ('[[package]]\nname = "a"\nversion = "1.0"\n[[package', None, None, "invalid TOML"),
+    ],
+)
+def test_file_level_errors(text: str, line: int | None, key: str | None, needle: str) -> None:
+    with pytest.raises(ParseError) as caught:
+        parse_poetry_lock(Path("poetry.lock"), text)
+    (problem,) = caught.value.problems
+    assert problem.line == line
+    assert problem.key == key
+    assert needle in problem.message
+    assert str(caught.value).startswith("poetry.lock")
+
+
+def test_package_problems_are_collected_and_the_rest_is_read() -> None:
+    text = """
+[[package]]
+name = "good"
+version = "1.0"
+files = []
+
+[[package]]
+name = "bad-hash"
+version = "1.0"
+files = [{file = "bad_hash-1.0.tar.gz", hash = 5}]
+
+[[package]]
+name = "bad-version"
+version = "not a version"
+files = []
+
+[[package]]
+name = "bad-marker"
+version = "1.0"
+markers = "python_version >>> '3'"
+files = []
+
+[[package]]
+name = "odd-source"
+version = "1.0"
+files = []
+[package.source]
+type = "svn"
+url = "svn://example.invalid/x"
+
+[metadata]
+lock-version = "2.1"
+"""
+    source = parse_poetry_lock(Path("poetry.lock"), text)
+    assert [d.name for d in source.dependencies] == ["good", "bad-marker"]
+    found = {(p.line, p.key) for p in source.problems}
+    assert found == {
+        (7, "package[1].files[0].hash"),
+        (12, "package[2].version"),
+        (17, "package[3].markers"),
+        (23, "package[4].source.type"),
+    }
+    assert "expected a string" in str(source.problems[0])
+
+
+toml_scalars = st.one_of(
+    st.text(max_size=12), st.integers(), st.booleans(), st.floats(allow_nan=False)
+)
+toml_values = st.recursive(
+    toml_scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "name",
+                    "version",
+                    "files",
+                    "file",
+                    "hash",
+                    "source",
+                    "type",
+                    "url",
+                    "markers",
+                    "groups",
+                    "develop",
+                ]
+            ),
+            inner,
+            max_size=4,
+        ),
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["package", "metadata"]),
+        st.one_of(
+            toml_values,
+            st.lists(
+                st.dictionaries(
+                    st.sampled_from(
+                        [
+                            "name",
+                            "version",
+                            "files",
+                            "source",
+                            "markers",
+                            "groups",
+                            "category",
+                            "develop",
+                        ]
+                    ),
+                    toml_values,
+                    max_size=6,
+                ),
+                max_size=3,
+            ),
+        ),
+        max_size=2,
+    )
+)
+def test_fuzz_structures_raise_only_parse_errors(document: dict[str, object]) -> None:
+    import tomlkit
+
+    text = tomlkit.dumps(document)
+    with contextlib.suppress(ParseError):
+        parse_poetry_lock(Path("poetry.lock"), text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_fuzz_text_raises_only_parse_errors(text: str) -> None:
+    with contextlib.suppress(ParseError):
+        parse_poetry_lock(Path("poetry.lock"), text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(min_value=0, max_value=2000))
+def test_fuzz_truncated_real_lock(data_dir: Path, cut: int) -> None:
+    text = (data_dir / DEMO).read_text()
+    with contextlib.suppress(ParseError):
+        parse_poetry_lock(Path("poetry.lock"), text[: len(text) * cut // 2000])
+
+
+@pytest.mark.tools
+@pytest.mark.slow
+def test_poetry_lock_against_a_local_index(tmp_path: Path) -> None:
+    packages = make_demo_packages(tmp_path / "packages")
+    with pypiserver(packages) as index:
+        project = tmp_path / "project"
+        make_demo_project(project, index.url, tmp_path, with_git=True)
+        lock = poetry_lock(project, tmp_path / "home")
+        shown = poetry_show(project, tmp_path / "home")
+
+    source = parse_poetry_lock(lock)
+    assert source.problems == ()
+    assert {d.name: str(d.version) for d in source.dependencies} == {
+        canonicalize_name(name): version for name, version in shown.items()
+    }
+    served = {p.name: sha256_file(p) for p in packages.iterdir()}
+    kinds = {d.name: d.kind for d in source.dependencies}
+    assert kinds["gitdep"] is DependencyKind.VCS
+    assert kinds["localdir"] is DependencyKind.PATH
+    assert kinds["devtool"] is DependencyKind.URL
+    for dep in source.dependencies:
+        for artifact in dep.artifacts:
+            assert artifact.filename is not None
+            assert [h.value for h in artifact.hashes] == [served[artifact.filename]]
+        if dep.kind is DependencyKind.PINNED:
+            assert dep.index == index.url.rstrip("/")  # Poetry records it without the slash
+            assert dep.artifacts
+    gitdep = next(d for d in source.dependencies if d.name == "gitdep")
+    assert gitdep.url is not None
+    assert gitdep.url.startswith("git+file://")
