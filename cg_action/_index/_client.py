@@ -180,9 +180,9 @@ class _LoopThread:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
 
     def stop(self) -> None:
+        self.run(self.loop.shutdown_asyncgens())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join()
-        self.loop.run_until_complete(self.loop.shutdown_asyncgens())
         self.loop.close()
 
 
@@ -405,7 +405,7 @@ class IndexClient:
 
         http = self._http_client()
         auth = self._auth_header(index)
-        current = url
+        current = redact_url(url)
         seen: set[str] = set()
         for _hop in range(MAX_REDIRECTS + 1):
             request_headers = dict(headers)
@@ -420,7 +420,8 @@ class IndexClient:
                         if not location:
                             raise _GaveUp(f"HTTP {status} redirect without a Location header")
                         seen.add(current)
-                        current = urljoin(current, location)
+                        # user-info in a Location is never used: credentials come from config
+                        current = redact_url(urljoin(current, location))
                         if current in seen:
                             raise _GaveUp(f"redirect loop at {redact_url(current)}")
                         continue
@@ -661,8 +662,8 @@ class IndexClient:
             if status in RETRY_STATUSES:
                 raise _Transient(f"HTTP {status}")
             length = response.headers.get("content-length")
-            if status == 200 and length is not None and length.isdigit():
-                return int(length)
+            if status == 200 and length is not None and length.isdigit() and int(length) > 0:
+                return int(length)  # 0 is what some servers send for HEAD: not a size
             return None
 
         async def handle_range(response: httpx.Response) -> int | None:
