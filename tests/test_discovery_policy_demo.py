@@ -1,0 +1,111 @@
+"""Discovery of dependency files, the project policy, and the demo through the real entry point."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cg_action._cli import main
+from cg_action._errors import ParseError
+from cg_action._policy import apply_ignores, load_policy
+from cg_action._sources._discovery import discover
+
+
+def touch(path: Path, text: str = "") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_discovery_finds_names_people_use_and_skips_the_rest(tmp_path: Path) -> None:
+    wanted = [
+        touch(tmp_path / "requirements.txt"),
+        touch(tmp_path / "requirements-dev.txt"),
+        touch(tmp_path / "dev-requirements.in"),
+        touch(tmp_path / "requirements" / "base.txt"),
+        touch(tmp_path / "svc" / "pyproject.toml"),
+        touch(tmp_path / "svc" / "uv.lock"),
+        touch(tmp_path / "Pipfile"),
+        touch(tmp_path / "Pipfile.lock"),
+        touch(tmp_path / "pylock.dev.toml"),
+        touch(tmp_path / "app" / "poetry.lock"),
+        touch(tmp_path / "app" / "pdm.lock"),
+    ]
+    for skipped in (".git", ".tox", "node_modules", "build", "dist", ".venv"):
+        touch(tmp_path / skipped / "requirements.txt")
+    touch(tmp_path / "myenv" / "pyvenv.cfg")
+    touch(tmp_path / "myenv" / "requirements.txt")
+    touch(tmp_path / "README.txt")
+    touch(tmp_path / "ignored" / "requirements.txt")
+    touch(tmp_path / ".gitignore", "ignored/\n")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    found = {p.relative_to(tmp_path) for p in discover([tmp_path])}
+    assert found == {p.relative_to(tmp_path) for p in wanted}
+
+
+def test_policy_ignores_with_reason_and_expiry(tmp_path: Path) -> None:
+    touch(
+        tmp_path / "pyproject.toml",
+        '[project]\nname = "x"\nversion = "1"\n\n[tool.cg-action]\nfail-on = ["missing"]\n\n'
+        '[[tool.cg-action.ignore]]\nname = "Internal_Tool"\nreason = "built in-house"\n\n'
+        '[[tool.cg-action.ignore]]\nname = "old-thing"\nreason = "waiting"\nuntil = 2020-01-01\n',
+    )
+    policy = load_policy(tmp_path)
+    assert policy.setting("fail-on") == ["missing"]
+    assert [r.name for r in policy.ignores] == ["internal-tool", "old-thing"]
+    assert policy.ignores[0].source == "pyproject.toml:9"
+    from tests.test_classify import dep
+    from cg_action._models import Finding, Status
+
+    findings = [
+        Finding(dependency=dep("==1.0", name="internal-tool"), status=Status.MISSING, message="m"),
+        Finding(dependency=dep("==1.0", name="old-thing"), status=Status.MISSING, message="m"),
+    ]
+    marked, notes = apply_ignores(findings, policy, today=dt.date(2026, 11, 1))
+    assert marked[0].ignored is not None and marked[0].ignored.reason == "built in-house"
+    assert marked[1].ignored is None
+    assert "expired on 2020-01-01" in notes[0]
+
+
+def test_policy_ignore_without_reason_is_an_error_at_its_line(tmp_path: Path) -> None:
+    touch(tmp_path / ".cg-action.toml", '[[ignore]]\nname = "x"\n')
+    with pytest.raises(ParseError) as caught:
+        load_policy(tmp_path)
+    assert ".cg-action.toml:2" in str(caught.value)
+    assert "reason" in str(caught.value)
+
+
+def test_demo_runs_offline_through_the_module_entry_point() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "cg_action", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    for status in ("chainguard", "fallback", "locked-upstream", "missing", "not-indexed"):
+        assert f"→ {status}" in result.stdout
+    assert "SAMPLE" in result.stdout
+    assert "Chainguard coverage: 4 of 8 (50.0%)" in result.stdout
+
+
+def test_demo_json_is_valid_json_on_stdout() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["demo", "--format", "json"], env={}, out=out, err=err) == 0
+    report = json.loads(out.getvalue())
+    assert report["summary"]["missing"] == 1
+
+
+def test_help_lists_commands_and_exit_codes() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "cg_action", "--help"], capture_output=True, text=True, check=True
+    )
+    for word in ("check", "list", "rewrite", "update-hashes", "verify", "demo", "exit codes"):
+        assert word in result.stdout
