@@ -1,0 +1,218 @@
+"""The pull-request comment: find ours by its hidden marker, then update it or post a new one.
+
+Talks to GitHub's REST API with the standard library (``urllib.request``): list the issue
+comments (100 a page, following the ``Link`` header), PATCH the one that starts with the marker,
+or POST a new one. A token that may not comment (a fork's read-only token, no
+``pull-requests: write``) gives a warning outcome, not an error: the check itself still stands.
+The token is sent only to the API host and never appears in a message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from cg_action import __version__
+from cg_action._compat import StrEnum
+from cg_action._errors import GitHubError
+from cg_action._report._markdown import COMMENT_MARKER
+
+logger = logging.getLogger(__name__)
+
+_TIMEOUT = 30.0
+_MAX_PAGES = 100  # 10,000 comments: more than any pull request has
+_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
+
+
+class CommentAction(StrEnum):
+    """What happened to the comment."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"  # ours already says exactly this
+    SKIPPED = "skipped"  # nothing to say and no earlier comment to update
+    WARNING = "warning"  # the token may not comment here; nothing was written
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommentOutcome:
+    """The result of ``upsert_pr_comment``."""
+
+    action: CommentAction
+    comment_id: int | None = None
+    url: str | None = None
+    message: str = ""
+
+
+class _HTTPFailure(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(f"HTTP {status} {reason}")
+        self.status = status
+        self.reason = reason
+
+
+def upsert_pr_comment(
+    *,
+    api_url: str,
+    repository: str,
+    pr_number: int,
+    token: str,
+    body: str,
+    bot_login: str | None = None,
+    create: bool = True,
+) -> CommentOutcome:
+    """Make the pull request carry ``body`` in our comment (the one with the hidden marker).
+
+    With ``bot_login`` only a marked comment by that user counts as ours. With
+    ``create=False`` an existing comment is updated but none is created (the "on-findings"
+    mode uses this to turn an old warning into an all-clear without posting new noise).
+    Raises ``GitHubError`` for failures other than 403/404/410 (which give a warning outcome).
+    """
+    if not body.startswith(COMMENT_MARKER):
+        body = f"{COMMENT_MARKER}\n{body}"
+    owner, _, name = repository.partition("/")
+    if not owner or not name or "/" in name:
+        raise GitHubError(f"not a repository name of the form owner/name: {repository!r}")
+    api = api_url.rstrip("/")
+    if urlsplit(api).scheme not in ("http", "https"):
+        raise GitHubError(f"the GitHub API URL must be http(s): {api_url!r}")
+    repo_path = f"{api}/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
+    client = _Client(api=api, token=token)
+    try:
+        existing = _find_ours(client, f"{repo_path}/issues/{pr_number}/comments", bot_login)
+        if existing is not None:
+            comment_id = int(existing["id"])
+            if existing.get("body") == body:
+                return CommentOutcome(
+                    action=CommentAction.UNCHANGED,
+                    comment_id=comment_id,
+                    url=_str_or_none(existing.get("html_url")),
+                )
+            updated = client.send(
+                "PATCH", f"{repo_path}/issues/comments/{comment_id}", {"body": body}
+            )
+            return CommentOutcome(
+                action=CommentAction.UPDATED,
+                comment_id=comment_id,
+                url=_str_or_none(updated.get("html_url")) if isinstance(updated, dict) else None,
+            )
+        if not create:
+            return CommentOutcome(action=CommentAction.SKIPPED, message="nothing to report")
+        created = client.send("POST", f"{repo_path}/issues/{pr_number}/comments", {"body": body})
+        if not isinstance(created, dict) or not isinstance(created.get("id"), int):
+            raise GitHubError("GitHub answered the new comment without an id")
+        return CommentOutcome(
+            action=CommentAction.CREATED,
+            comment_id=created["id"],
+            url=_str_or_none(created.get("html_url")),
+        )
+    except _HTTPFailure as exc:
+        if exc.status in (403, 404, 410):
+            message = (
+                f"could not comment on pull request #{pr_number} of {repository} "
+                f"(HTTP {exc.status}): the token may not write pull-request comments "
+                "(a pull request from a fork, or the workflow lacks "
+                "'permissions: pull-requests: write'); the job summary has the report"
+            )
+            logger.warning("%s", message)
+            return CommentOutcome(action=CommentAction.WARNING, message=message)
+        raise GitHubError(
+            f"GitHub answered HTTP {exc.status} {exc.reason} while commenting on pull "
+            f"request #{pr_number} of {repository}"
+        ) from exc
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _find_ours(client: _Client, url: str, bot_login: str | None) -> dict[str, Any] | None:
+    next_url: str | None = f"{url}?per_page=100"
+    for _ in range(_MAX_PAGES):
+        if next_url is None:
+            return None
+        page, link = client.get_page(next_url)
+        if not isinstance(page, list):
+            raise GitHubError("GitHub answered the comment list with something not a list")
+        for comment in page:
+            if not isinstance(comment, dict):
+                continue
+            body = comment.get("body")
+            if not isinstance(body, str) or not body.startswith(COMMENT_MARKER):
+                continue
+            user = comment.get("user")
+            login = user.get("login") if isinstance(user, dict) else None
+            if bot_login is not None and login != bot_login:
+                continue
+            if isinstance(comment.get("id"), int):
+                return comment
+        next_url = _next_link(link)
+    return None
+
+
+def _next_link(header: str | None) -> str | None:
+    if not header:
+        return None
+    for part in header.split(","):
+        match = _NEXT.search(part)
+        if match:
+            return match.group(1)
+    return None
+
+
+class _Client:
+    """Sends JSON requests to one API host with the token; never to another host."""
+
+    def __init__(self, *, api: str, token: str) -> None:
+        parts = urlsplit(api)
+        self._origin = (parts.scheme, parts.netloc.lower())
+        self._token = token
+
+    def _request(self, method: str, url: str, payload: object | None) -> urllib.request.Request:
+        parts = urlsplit(url)
+        if (parts.scheme, parts.netloc.lower()) != self._origin:
+            raise GitHubError(
+                f"refusing to send the token to another host than the GitHub API: {parts.netloc}"
+            )
+        headers = {
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28",
+            "User-Agent": f"cg-action/{__version__}",
+        }
+        data = None
+        if payload is not None:
+            data = json.dumps(payload).encode("utf-8")
+            headers["Content-Type"] = "application/json; charset=utf-8"
+        request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310 - http(s) only, checked above
+        # An unredirected header is not copied when urllib follows a redirect elsewhere.
+        request.add_unredirected_header("Authorization", f"Bearer {self._token}")
+        return request
+
+    def _open(self, request: urllib.request.Request) -> tuple[Any, str | None]:
+        try:
+            # The URL's scheme and host were checked in _request against the API's origin.
+            with urllib.request.urlopen(request, timeout=_TIMEOUT) as response:  # noqa: S310 - http(s) only, checked above
+                raw = response.read()
+                link = response.headers.get("Link")
+        except urllib.error.HTTPError as exc:
+            exc.close()  # the error holds the connection open until closed
+            raise _HTTPFailure(exc.code, str(exc.reason)) from exc
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise GitHubError(f"the GitHub API could not be reached: {reason}") from exc
+        try:
+            return (json.loads(raw) if raw else None), link
+        except ValueError as exc:
+            raise GitHubError("GitHub answered with something that is not JSON") from exc
+
+    def get_page(self, url: str) -> tuple[Any, str | None]:
+        return self._open(self._request("GET", url, None))
+
+    def send(self, method: str, url: str, payload: object) -> Any:
+        return self._open(self._request(method, url, payload))[0]
