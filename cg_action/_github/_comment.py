@@ -49,6 +49,11 @@ class CommentOutcome:
     url: str | None = None
     message: str = ""
 
+    @property
+    def warning(self) -> str | None:
+        """The warning to show when the comment could not be written, else None."""
+        return self.message if self.action is CommentAction.WARNING else None
+
 
 class _HTTPFailure(Exception):
     def __init__(self, status: int, reason: str) -> None:

@@ -113,3 +113,8 @@ def path_prefix(context: GitHubContext, root: Path) -> str:
         return ""
     text = relative.as_posix()
     return "" if text == "." else text
+
+
+def base_ref_from(env: Mapping[str, str]) -> str | None:
+    """The commit --only-changed compares with, from the run's event (None outside a PR/push)."""
+    return github_context(env).base_ref

@@ -70,6 +70,9 @@ def render_pr_comment(
     )
 
 
+render_comment = render_pr_comment  # the name the command layer uses
+
+
 def needs_attention(report: Report) -> bool:
     """Whether anything is worth a comment: a failing or warning finding, or an unreadable file."""
     if report.has_input_errors:

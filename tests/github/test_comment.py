@@ -26,6 +26,7 @@ def test_creates_then_updates_then_leaves_alone(github_api: FakeGitHub) -> None:
         api_url=github_api.url, repository="octo/app", pr_number=7, token=TOKEN, body="one"
     )
     assert first.action is CommentAction.CREATED
+    assert first.warning is None
     assert github_api.comments[7][-1]["body"] == f"{COMMENT_MARKER}\none"
     second = upsert_pr_comment(
         api_url=github_api.url,
@@ -106,6 +107,7 @@ def test_read_only_token_gives_a_warning(
             api_url=github_api.url, repository="octo/app", pr_number=7, token=TOKEN, body="x"
         )
     assert outcome.action is CommentAction.WARNING
+    assert outcome.warning == outcome.message
     assert f"HTTP {status}" in outcome.message
     assert "pull-requests: write" in outcome.message
     assert TOKEN not in outcome.message

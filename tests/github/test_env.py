@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cg_action._errors import InputError
-from cg_action._github._env import github_context, is_github_actions, path_prefix
+from cg_action._github._env import base_ref_from, github_context, is_github_actions, path_prefix
 
 
 def _event(tmp_path: Path, payload: object) -> str:
@@ -47,6 +47,7 @@ def test_pull_request(tmp_path: Path) -> None:
     assert context.pr_number == 12
     assert context.sha == "head123"
     assert context.base_ref == "base456"
+    assert base_ref_from(env) == "base456"
     assert context.server_url == "https://github.example"
     assert context.api_url == "https://github.example/api/v3"
     assert context.output_file == tmp_path / "out"
