@@ -24,9 +24,9 @@ from cg_action._commands._options import (
     paths_from,
     split_words,
 )
-from cg_action._errors import UsageError
+from cg_action._errors import IndexAccessError, UsageError
 from cg_action._models import ExitCode, Report, ReportKind, Status
-from cg_action._urls import CHAINGUARD_REMEDIATED_INDEX, PYPI_INDEX, redact_url
+from cg_action._urls import CHAINGUARD_REMEDIATED_INDEX, PYPI_INDEX, redact_text, redact_url
 
 NAME = "check"
 HELP = "check each dependency against the Chainguard index (or any PEP 503/691 index)"
@@ -217,7 +217,17 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
 
     loaded = load_sources(paths_from(args, env))
     deps = dependencies_to_check(loaded.sources)
-    outcome = check_dependencies(deps, settings, policy=policy, today=dt.date.today())
+    try:
+        outcome = check_dependencies(deps, settings, policy=policy, today=dt.date.today())
+    except IndexAccessError as exc:
+        if args.network_errors != "warn":
+            raise
+        # The pre-commit hook's lenient mode: say it once, do not block the commit.
+        err.write(
+            "cg-action: the index could not be used, nothing was checked: "
+            f"{redact_text(exc.diagnostics())}\n"
+        )
+        return ExitCode.INPUT if any(f.problems for f in loaded.files) else ExitCode.OK
 
     only_changed = None
     if args.only_changed:
