@@ -136,14 +136,17 @@ def parse_uv_lock(path: Path, text: str | None = None) -> SourceFile:
 
 
 def _check_version(data: Mapping[str, Any], root: Where, lines: TomlLines) -> None:
-    where = root.child("version", lines.key("version"))
+    top_level_end = lines.next_header(0)  # keys before the first table are the lock's own
+    where = root.child("version", lines.key("version", 1, top_level_end))
     if "version" not in data:
         raise where.error("missing required key: is this a uv.lock written by uv?")
     version = expect_int(data["version"], where)
     if version != SUPPORTED_VERSION:
         raise where.error(f"unsupported uv.lock version {version}: upgrade cg-action")
     if "revision" in data:
-        expect_int(data["revision"], root.child("revision", lines.key("revision")))
+        expect_int(
+            data["revision"], root.child("revision", lines.key("revision", 1, top_level_end))
+        )
 
 
 def _members(
