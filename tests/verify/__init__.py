@@ -1,0 +1,1 @@
+"""Tests of ``verify``: SBOMs, RECORDs, distributions, range reads and the command."""
