@@ -81,7 +81,7 @@ def parse_pipfile_lock(path: Path, text: str | None = None) -> SourceFile:
     root = Where(path, line=1)
     document = expect_table(data, root)
     meta_where = root.child(_META, positions.top.get(_META))
-    meta = get_optional_table(document, _META, meta_where)
+    meta = get_optional_table(document, _META, root.at_line(meta_where.line))
     sources, options = _sources(meta, meta_where, positions)
     spec = meta.get("pipfile-spec")
     if spec is not None and spec != 6:
