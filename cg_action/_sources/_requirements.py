@@ -13,10 +13,16 @@ pip would install:
 * A line is a requirement (with per-requirement ``--hash`` / ``--config-settings``), an
   ``-e``/``--editable`` requirement, an include (``-r``/``-c``, relative to the including
   file), or option lines kept as ``IndexOption`` under their long names.
-* ``-r`` files are read in place; ``-c`` files give dependencies with ``is_constraint=True``.
-  Each included file is read once; a cycle or an unreadable include is a problem at the
-  ``-r``/``-c`` line. With ``root``, includes outside that folder are refused, and only
-  regular files are ever read.
+* ``-r`` files are read in place; ``-c`` files give dependencies with ``is_constraint=True``
+  (a ``-r`` inside a constraints file gives requirements again, as in pip). Each included
+  file is read once (pip reads a file included twice twice); a cycle or an unreadable include
+  is a problem at the ``-r``/``-c`` line. With ``root``, includes outside that folder are
+  refused, and only regular files are ever read. Remote includes are a problem, not fetched.
+* Where cg-action is stricter than pip, it says so with a problem and still reads the line:
+  options pip silently ignores (``--index-url`` on a requirement line, a second ``-r``),
+  ``--hash`` values that are not a digest of the right length, ``--hash`` with no
+  requirement. Where it is more lenient, it keeps a dependency: a local path is taken
+  relative to the requirements file (pip takes the working directory) and need not exist.
 
 Names of direct references: ``name @ URL`` names itself; a bare URL or path takes its name from
 ``#egg=name``, else from a wheel or sdist file name, else from the ``[project]`` name in the

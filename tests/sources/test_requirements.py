@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from packaging.utils import canonicalize_name
+from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
 from cg_action._errors import ParseError
@@ -784,6 +784,65 @@ def test_real_pip_compile_outputs(
     view = pip_view(path, monkeypatch)
     assert view.error is None
     assert assert_agrees_with_pip(source, view) == len(source.dependencies)
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize("tool", ["pip-compile", "uv"])
+def test_output_of_real_compilers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tool: str
+) -> None:
+    """pip-compile and uv pip compile, offline against local wheels, with hashes."""
+    import sys
+
+    from tests._wheels import sha256_file
+    from tests.lockgen._pip_compile import make_demo_packages, offline_env, run
+
+    packages = make_demo_packages(tmp_path / "packages")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "requirements.in").write_text(
+        "alpha==1.0.0\ngamma-pkg>=0.3 ; sys_platform != 'win32'\ndevtool\n"
+    )
+    common = ["--no-index", "--find-links", str(packages), "--generate-hashes"]
+    if tool == "uv":
+        command = ["uv", "pip", "compile", *common, "-o", "requirements.txt", "requirements.in"]
+    else:
+        command = [sys.executable, "-m", "piptools", "compile", *common, "--quiet"]
+        command += ["--output-file", "requirements.txt", "requirements.in"]
+    run(command, project, offline_env(tmp_path / "home"))
+    path = project / "requirements.txt"
+    source = parse_requirements(path, environ={})
+    assert source.format is FileFormat.PIP_COMPILE
+    assert source.problems == ()
+    assert {d.name: str(d.version) for d in source.dependencies} == {
+        "alpha": "1.0.0",
+        "beta": "2.1.0",
+        "devtool": "5.0.0",
+        "gamma-pkg": "0.3.0",
+    }
+    assert all(d.is_locked and d.is_pinned for d in source.dependencies)
+    digests: dict[str, set[str]] = {}
+    for file in packages.iterdir():
+        if file.suffix == ".whl":
+            name = parse_wheel_filename(file.name)[0]
+        else:
+            name = parse_sdist_filename(file.name)[0]
+        digests.setdefault(name, set()).add(sha256_file(file))
+    text = path.read_text(encoding="utf-8")
+    assert sum(len(d.hashes) for d in source.dependencies) == text.count("--hash=sha256:")
+    for dependency in source.dependencies:
+        found = {h.value for h in dependency.hashes}
+        # pip-compile lists every file; uv lists the files it would pick from --find-links.
+        assert found
+        assert found <= digests[dependency.name]
+        if tool == "pip-compile":
+            assert found == digests[dependency.name]
+    groups = {d.name: set(d.groups) for d in source.dependencies}
+    assert groups["beta"] == {"via:alpha", "via:gamma-pkg"}
+    assert groups["alpha"] == {"via:-r requirements.in"}
+    view = pip_view(path, monkeypatch)
+    assert view.error is None
+    assert assert_agrees_with_pip(source, view) == 4
 
 
 # --- the corpus -------------------------------------------------------------------------------
