@@ -1,0 +1,143 @@
+"""The pre-commit hooks, run by the real ``pre-commit`` in a temporary git repository.
+
+The hooks are installed from this checkout's HEAD commit (as users install them from a tag).
+The hook environment is built offline: pip is told to use no index, and the environment sees
+the test interpreter's site-packages (where cg-action's dependencies already are), so no test
+reaches the internet.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests._servers import LocalIndex, pypiserver
+from tests._wheels import make_wheel
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = [pytest.mark.tools, pytest.mark.slow]
+
+
+def _head() -> str:
+    return subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if shutil.which("pre-commit") is None:
+        pytest.fail("pre-commit is a test dependency")
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalIndex]:
+    root = tmp_path_factory.mktemp("hook-index")
+    make_wheel(root, "alpha", "1.0.0", flavour="rebuilt")
+    with pypiserver(root) as served:
+        yield served
+
+
+def _env(home: Path, repo: Path) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CHAINGUARD_", "CG_ACTION_", "GITHUB_"))
+    }
+    env.update(
+        PRE_COMMIT_HOME=str(home),
+        VIRTUALENV_SYSTEM_SITE_PACKAGES="1",
+        PIP_NO_INDEX="1",
+        PIP_NO_BUILD_ISOLATION="0",
+        GIT_AUTHOR_NAME="t",
+        GIT_AUTHOR_EMAIL="t@example.invalid",
+        GIT_COMMITTER_NAME="t",
+        GIT_COMMITTER_EMAIL="t@example.invalid",
+        CG_ACTION_CACHE_DIR=str(repo.parent / "cache"),
+        HOME=str(repo.parent),
+    )
+    return env
+
+
+def _repo(tmp_path: Path, hooks: str, home: Path) -> tuple[Path, dict[str, str]]:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    env = _env(home, repo)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True, env=env)
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {ROOT}\n    rev: {_head()}\n    hooks:\n{hooks}"
+    )
+    subprocess.run(["pre-commit", "install"], cwd=repo, check=True, env=env, capture_output=True)
+    subprocess.run(["git", "add", ".pre-commit-config.yaml"], cwd=repo, check=True, env=env)
+    return repo, env
+
+
+def _commit(
+    repo: Path, env: dict[str, str], files: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    for name, text in files.items():
+        (repo / name).write_text(text)
+    subprocess.run(["git", "add", *files], cwd=repo, check=True, env=env)
+    return subprocess.run(
+        ["git", "commit", "-q", "-m", "change"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_config_hook_passes_clean_commit_and_stops_pypi_index_url(
+    tmp_path: Path, pre_commit_home: Path
+) -> None:
+    repo, env = _repo(tmp_path, "      - id: cg-action-config\n", pre_commit_home)
+    clean = _commit(repo, env, {"requirements.txt": "alpha==1.0.0\n"})
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    bad = _commit(
+        repo, env, {"requirements.txt": "--index-url https://pypi.org/simple\nalpha==1.0.0\n"}
+    )
+    assert bad.returncode != 0
+    output = bad.stdout + bad.stderr
+    assert "requirements.txt:1" in output
+    assert "rewrite" in output
+
+
+def test_config_hook_fix_mode_repairs(tmp_path: Path, pre_commit_home: Path) -> None:
+    repo, env = _repo(
+        tmp_path, "      - id: cg-action-config\n        args: [--fix]\n", pre_commit_home
+    )
+    first = _commit(
+        repo, env, {"requirements.txt": "--index-url https://pypi.org/simple\nalpha==1.0.0\n"}
+    )
+    assert first.returncode != 0  # like formatters: the files were changed, the commit stops
+    fixed = (repo / "requirements.txt").read_text()
+    assert "https://pypi.org/simple" not in fixed.split("\n")[0]
+    assert "libraries.cgr.dev/python/simple" in fixed
+    again = _commit(repo, env, {"requirements.txt": fixed})
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_check_hook_reports_missing_pin(
+    tmp_path: Path, pre_commit_home: Path, index: LocalIndex
+) -> None:
+    hooks = (
+        f"      - id: cg-action-check\n        args: [--index-url, '{index.url}', --no-fallback]\n"
+    )
+    repo, env = _repo(tmp_path, hooks, pre_commit_home)
+    ok = _commit(repo, env, {"requirements.txt": "alpha==1.0.0\n"})
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    untouched = _commit(repo, env, {"notes.md": "no dependency file here\n"})
+    assert untouched.returncode == 0
+    assert "(no files to check)Skipped" in untouched.stdout + untouched.stderr
+    missing = _commit(repo, env, {"requirements.txt": "alpha==1.0.0\nzeta==4.2\n"})
+    assert missing.returncode == 1
+    assert "requirements.txt:2" in missing.stdout + missing.stderr
+    assert "missing" in missing.stdout + missing.stderr
