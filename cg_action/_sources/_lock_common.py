@@ -59,7 +59,14 @@ def load_lock(path: Path, text: str | None, *, remake: str) -> tuple[dict[str, A
     ``remake`` says how to make the file again (``uv lock``), for the message.
     """
     content = read_text(path, text)
-    data = load_toml(path, content)
+    try:
+        data = load_toml(path, content)
+    except ParseError as exc:
+        cause = str(exc.__cause__ or "")
+        if exc.problems[0].line is None and "at end of document" in cause:  # a truncated file
+            last = content.count("\n") + (0 if content.endswith("\n") else 1)
+            raise ParseError.at(path, last, exc.problems[0].message) from exc.__cause__
+        raise
     if not data:
         raise ParseError.at(
             path, None, f"the file holds no lock data; make it again with `{remake}`"

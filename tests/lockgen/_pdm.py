@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -41,16 +42,15 @@ def pdm_works(home: Path) -> str | None:
     executable = shutil.which("pdm")
     if executable is None:
         return "pdm is not installed (it is in the test extra)"
-    probe = home / "pdm-probe"
-    probe.mkdir(parents=True, exist_ok=True)
-    (probe / "pyproject.toml").write_text(
-        '[project]\nname = "probe"\nversion = "0"\nrequires-python = ">=3.10"\n'
-        "dependencies = []\n\n[tool.pdm]\ndistribution = false\n"
+    # building pdm's HTTP session is where an incompatible unearth or hishel fails
+    probe = (
+        "from pdm.models.session import PDMPyPIClient\n"
+        "PDMPyPIClient(sources=[], cache_dir=None).close()\n"
     )
+    python = Path(executable).resolve().parent / "python3"
     result = subprocess.run(
-        [executable, "lock"],
+        [str(python) if python.exists() else sys.executable, "-c", probe],
         check=False,
-        cwd=probe,
         env=pdm_env(home),
         capture_output=True,
         text=True,

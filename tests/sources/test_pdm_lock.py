@@ -1,0 +1,172 @@
+"""pdm.lock reader: pdm's own locks (formats 4.1 and 4.5), osv-scalibr files, bad input, pdm."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from cg_action._compat import tomllib
+from cg_action._errors import ParseError
+from cg_action._models import DependencyKind, FileFormat, Hash
+from cg_action._sources._pdm_lock import parse_pdm_lock
+
+OSV_INVALID = {"empty-file.toml": "holds no lock data", "not-toml.txt": "invalid TOML"}
+
+
+def _pdm_locks(corpus_dir: Path) -> list[Path]:
+    return sorted(corpus_dir.glob("realworld/pdm-project+pdm@*/pdm.lock"))
+
+
+def _modern_lock(corpus_dir: Path) -> Path:
+    """pdm's own lock in format 4.5 (files inside each package)."""
+    return corpus_dir / "realworld" / "pdm-project+pdm@a7e9d0015b4d" / "pdm.lock"
+
+
+def _expected_files(data: dict[str, object], package: dict[str, object]) -> list[dict[str, str]]:
+    """The files pdm recorded for a package: its own ``files`` or ``[metadata.files]``."""
+    if "files" in package:
+        return package["files"]  # type: ignore[return-value]
+    legacy = data["metadata"]["files"]  # type: ignore[index]
+    return legacy.get(f"{package['name']} {package['version']}", [])  # type: ignore[no-any-return]
+
+
+def test_pdm_locks_of_both_formats(corpus_dir: Path) -> None:
+    paths = _pdm_locks(corpus_dir)
+    assert len(paths) == 2
+    for path in paths:
+        text = path.read_text()
+        data = tomllib.loads(text)
+        source = parse_pdm_lock(path)
+        assert source.format is FileFormat.PDM_LOCK
+        assert source.problems == ()
+        lines = text.splitlines()
+        assert len(source.dependencies) == len(data["package"])
+        for dep, package in zip(source.dependencies, data["package"], strict=True):
+            assert dep.location.line is not None
+            assert lines[dep.location.line - 1] == "[[package]]"
+            assert lines[dep.location.line] == f'name = "{package["name"]}"'
+            assert (dep.kind, str(dep.version), dep.is_locked) == (
+                DependencyKind.PINNED,
+                package["version"],
+                True,
+            )
+            assert str(dep.specifier) == f"=={package['version']}"
+            assert dep.groups == tuple(package.get("groups", ()))
+            assert dep.extras == frozenset(package.get("extras", ()))
+            assert (str(dep.marker) if dep.marker else None) == (
+                str(dep.marker.__class__(package["marker"])) if "marker" in package else None
+            )
+            files = _expected_files(data, package)
+            assert [h for h in dep.hashes] == [Hash.parse(f["hash"]) for f in files]
+            assert [a.filename for a in dep.artifacts] == [
+                f.get("file") or f["url"].rsplit("/", 1)[1] for f in files
+            ]
+            assert dep.index is None
+
+
+def test_corpus_osv_scalibr_pdmlock(corpus_dir: Path) -> None:
+    for path in sorted((corpus_dir / "osv-scalibr" / "pdmlock").iterdir()):
+        if path.name in OSV_INVALID:
+            with pytest.raises(ParseError, match=OSV_INVALID[path.name]):
+                parse_pdm_lock(path)
+            continue
+        source = parse_pdm_lock(path)
+        assert source.problems == (), path
+        data = tomllib.loads(path.read_text())
+        assert [d.name for d in source.dependencies] == [p["name"] for p in data.get("package", [])]
+        for dep, package in zip(source.dependencies, data.get("package", []), strict=True):
+            if "git" in package:
+                assert dep.kind is DependencyKind.VCS
+                assert dep.url == f"git+{package['git']}@{package['revision']}"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("4.5.1", "5.0"), "pdm.lock:7: metadata.lock_version: unsupported pdm.lock version 5.0"),
+        (('groups = ["default", "test"]', "groups = 3"), "package[0].groups: expected an array"),
+        (('name = "anyio"', "name = 1"), "pdm.lock:13: package[0].name: expected a string"),
+    ],
+)
+def test_bad_input(corpus_dir: Path, change: tuple[str, str], message: str) -> None:
+    path = _modern_lock(corpus_dir)
+    text = path.read_text()
+    assert change[0] in text
+    bad = text.replace(change[0], change[1], 1)
+    if "lock_version" in message:
+        with pytest.raises(ParseError) as info:
+            parse_pdm_lock(Path("pdm.lock"), bad)
+        assert str(info.value).startswith(message)
+        return
+    source = parse_pdm_lock(Path("pdm.lock"), bad)
+    (problem,) = source.problems
+    assert message in str(problem)
+    assert len(source.dependencies) == len(parse_pdm_lock(path).dependencies) - 1
+
+
+def test_bad_hash_names_the_file_entry() -> None:
+    text = (
+        '[metadata]\nlock_version = "4.5.0"\n\n[[package]]\nname = "a"\nversion = "1"\n'
+        'files = [\n    {file = "a-1.tar.gz", hash = "nohash"},\n]\n'
+    )
+    (problem,) = parse_pdm_lock(Path("pdm.lock"), text).problems
+    assert str(problem).startswith("pdm.lock:4: package[0].files[0].hash: not a digest")
+
+
+def test_truncated_file_is_a_parse_error(corpus_dir: Path) -> None:
+    text = _modern_lock(corpus_dir).read_text()
+    cut = text[: len(text) // 2]
+    cut = cut[: cut.rindex("files = [") + len("files = [\n    {file = ")]
+    with pytest.raises(ParseError, match=r"^pdm\.lock:\d+: invalid TOML"):
+        parse_pdm_lock(Path("pdm.lock"), cut)
+
+
+def test_direct_sources() -> None:
+    text = (
+        '[metadata]\nlock_version = "4.5.0"\n\n'
+        '[[package]]\nname = "p"\nversion = "0.1"\npath = "./libs/p"\neditable = true\n\n'
+        '[[package]]\nname = "q"\nversion = "0.2"\npath = "./libs/q"\n\n'
+        '[[package]]\nname = "u"\nversion = "1.0"\nurl = "https://example.org/u-1.0.tar.gz"\n'
+    )
+    kinds = [(d.kind, d.url) for d in parse_pdm_lock(Path("pdm.lock"), text).dependencies]
+    assert kinds == [
+        (DependencyKind.EDITABLE, "./libs/p"),
+        (DependencyKind.PATH, "./libs/q"),
+        (DependencyKind.URL, "https://example.org/u-1.0.tar.gz"),
+    ]
+
+
+@pytest.mark.tools
+@pytest.mark.slow
+def test_lock_made_now_agrees_with_pdm_export(tmp_path: Path) -> None:
+    """pdm locks the demo project against a local index; the reader sees what pdm exports."""
+    from tests._servers import pypiserver
+    from tests.lockgen._index import build_index
+    from tests.lockgen._pdm import pdm_export, pdm_lock, pdm_works, write_project
+    from tests.lockgen._uv import exported_hashes, exported_pins
+
+    home = tmp_path / "home"
+    broken = pdm_works(home)
+    if broken is not None:
+        pytest.skip(f"pdm cannot run here: {broken}")
+    root = build_index(tmp_path / "index")
+    project = tmp_path / "project"
+    with pypiserver(root) as index:
+        write_project(project, index.url)
+        lock = pdm_lock(project, home)
+        everything = pdm_export(project, home, "-G", ":all")
+        dev_only = pdm_export(project, home, "-G", "dev", "--no-default")
+    source = parse_pdm_lock(lock)
+    assert source.problems == ()
+    pins = [d for d in source.dependencies if d.kind is DependencyKind.PINNED]
+    found: dict[str, set[object]] = {}
+    for dep in pins:
+        found.setdefault(dep.name, set()).add(dep.version)
+    assert found == exported_pins(everything)
+    hashes = exported_hashes(everything)
+    for dep in pins:
+        assert {str(h) for h in dep.hashes} == hashes[(dep.name, dep.version)]  # type: ignore[index]
+    assert {d.name for d in pins if "dev" in d.groups} >= set(exported_pins(dev_only))
+    assert re.search(r"-e .*libs/edit", everything)
