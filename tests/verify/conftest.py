@@ -134,6 +134,7 @@ def venv(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Wheelhouse) -> Ve
             "--no-index",
             "--no-deps",
             "--disable-pip-version-check",
+            "--root-user-action=ignore",
             *(str(w) for w in wheelhouse.wheels.values()),
         ],
         check=True,
