@@ -205,6 +205,10 @@ def _artifacts(files: list[Any], where: Where) -> tuple[Artifact, ...]:
     artifacts: list[Artifact] = []
     problems: list[Problem] = []
     for index, value in enumerate(files):
+        fast = _plain_artifact(value)
+        if fast is not None:
+            artifacts.append(fast)
+            continue
         item_where = where.child(index)
         try:
             item = expect_table(value, item_where)
@@ -230,6 +234,20 @@ def _artifacts(files: list[Any], where: Where) -> tuple[Artifact, ...]:
     if problems:
         raise ParseError(problems)
     return tuple(artifacts)
+
+
+def _plain_artifact(value: object) -> Artifact | None:
+    """The common ``{file, hash}`` entry read without building key paths (None: not plain)."""
+    if not isinstance(value, dict) or len(value) != 2:
+        return None
+    filename, raw_hash = value.get("file"), value.get("hash")
+    if not isinstance(filename, str) or not isinstance(raw_hash, str):
+        return None
+    algorithm, colon, digest = raw_hash.partition(":")
+    if not (colon and algorithm and digest):
+        return None
+    hashes = (Hash(algorithm=algorithm.strip().lower(), value=digest.strip().lower()),)
+    return Artifact(filename=filename, hashes=hashes)
 
 
 def _file_version(filename: str) -> Version | None:
