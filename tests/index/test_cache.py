@@ -1,0 +1,265 @@
+"""The on-disk page cache: TTL hits without requests, revalidation, offline, sharing, secrecy."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from cg_action._index import IndexClient
+from cg_action._index._cache import CachedPage, PageCache, cache_key
+from cg_action._models import Absent, ClientSettings, Found, Unavailable
+
+from .conftest import FAKE_PASSWORD, index_at
+
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+FLASK = canonicalize_name("flask")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _page(version: str) -> str:
+    return json.dumps(
+        {
+            "meta": {"api-version": "1.0"},
+            "files": [
+                {
+                    "filename": f"flask-{version}.tar.gz",
+                    "url": f"flask-{version}.tar.gz",
+                    "hashes": {},
+                }
+            ],
+        }
+    )
+
+
+def _settings(cache_dir: Path, **changes: object) -> ClientSettings:
+    return dataclasses.replace(ClientSettings(cache_dir=cache_dir, max_retries=1), **changes)  # type: ignore[arg-type]
+
+
+def _versions(answer: object) -> list[str]:
+    assert isinstance(answer, Found), answer
+    return [str(v) for v in answer.project.versions]
+
+
+def test_fresh_entries_answer_without_a_request(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_request("/simple/flask/").respond_with_data(_page("1.0"), content_type=JSON_TYPE)
+    settings = _settings(tmp_path / "cache")
+    names = [FLASK, canonicalize_name("absent")]
+    with IndexClient(settings) as client:
+        first = client.get_projects(index_at(server), names)
+    assert len(server.log) == 2
+    with IndexClient(settings) as client:
+        second = client.get_projects(index_at(server), names)
+        assert client.requests_sent == 0
+    assert len(server.log) == 2
+    assert first == second
+    assert isinstance(second[canonicalize_name("absent")], Absent)
+
+
+def test_stale_entries_are_revalidated(server: HTTPServer, tmp_path: Path) -> None:
+    seen: list[dict[str, str]] = []
+
+    def handler(request: Request) -> Response:
+        seen.append(dict(request.headers))
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Response(status=304, headers={"ETag": '"v1"'})
+        return Response(
+            _page("1.0"),
+            content_type=JSON_TYPE,
+            headers={"ETag": '"v1"', "Last-Modified": "Wed, 21 Oct 2026 07:28:00 GMT"},
+        )
+
+    server.expect_request("/simple/flask/").respond_with_handler(handler)
+    cache_dir = tmp_path / "cache"
+    settings = _settings(cache_dir, cache_ttl=0.0)
+    with IndexClient(settings) as client:
+        first = client.get_projects(index_at(server), [FLASK])
+    stored = PageCache(cache_dir).load(server.url_for("/simple/"), FLASK)
+    assert stored is not None
+    with IndexClient(settings) as client:
+        second = client.get_projects(index_at(server), [FLASK])
+    assert _versions(first[FLASK]) == _versions(second[FLASK]) == ["1.0"]
+    assert "If-None-Match" not in seen[0]
+    assert seen[1]["If-None-Match"] == '"v1"'
+    assert seen[1]["If-Modified-Since"] == "Wed, 21 Oct 2026 07:28:00 GMT"
+    refreshed = PageCache(cache_dir).load(server.url_for("/simple/"), FLASK)
+    assert refreshed is not None
+    assert refreshed.fetched_at > stored.fetched_at
+    assert refreshed.body == stored.body
+
+
+def test_a_changed_page_replaces_the_entry(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_oneshot_request("/simple/flask/").respond_with_data(
+        _page("1.0"), content_type=JSON_TYPE
+    )
+    server.expect_request("/simple/flask/").respond_with_data(_page("2.0"), content_type=JSON_TYPE)
+    settings = _settings(tmp_path / "cache", cache_ttl=0.0)
+    with IndexClient(settings) as client:
+        assert _versions(client.get_projects(index_at(server), [FLASK])[FLASK]) == ["1.0"]
+        assert _versions(client.get_projects(index_at(server), [FLASK])[FLASK]) == ["2.0"]
+    with IndexClient(dataclasses.replace(settings, offline=True)) as client:
+        assert _versions(client.get_projects(index_at(server), [FLASK])[FLASK]) == ["2.0"]
+
+
+def test_offline_answers_from_the_cache_only(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_request("/simple/flask/").respond_with_data(_page("1.0"), content_type=JSON_TYPE)
+    settings = _settings(tmp_path / "cache", cache_ttl=0.0)
+    with IndexClient(settings) as client:
+        client.get_projects(index_at(server), [FLASK])
+    requests_before = len(server.log)
+    offline = dataclasses.replace(settings, offline=True)
+    with IndexClient(offline) as client:
+        answers = client.get_projects(index_at(server), [FLASK, canonicalize_name("other")])
+        assert client.requests_sent == 0
+    assert len(server.log) == requests_before
+    assert _versions(answers[FLASK]) == ["1.0"]
+    other = answers[canonicalize_name("other")]
+    assert isinstance(other, Unavailable)
+    assert other.reason == "offline: not in the cache"
+    with IndexClient(ClientSettings(offline=True)) as client:  # offline with no cache at all
+        answer = client.get_projects(index_at(server), [FLASK])[FLASK]
+    assert isinstance(answer, Unavailable)
+
+
+def test_failures_are_not_cached(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_oneshot_request("/simple/flask/").respond_with_data("x", status=500)
+    server.expect_oneshot_request("/simple/flask/").respond_with_data("x", status=500)
+    server.expect_request("/simple/flask/").respond_with_data(_page("1.0"), content_type=JSON_TYPE)
+    settings = _settings(tmp_path / "cache")
+    with IndexClient(settings) as client:
+        assert isinstance(client.get_projects(index_at(server), [FLASK])[FLASK], Unavailable)
+        assert _versions(client.get_projects(index_at(server), [FLASK])[FLASK]) == ["1.0"]
+
+
+def test_a_damaged_entry_is_refetched(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_request("/simple/flask/").respond_with_data(_page("1.0"), content_type=JSON_TYPE)
+    cache_dir = tmp_path / "cache"
+    settings = _settings(cache_dir)
+    with IndexClient(settings) as client:
+        client.get_projects(index_at(server), [FLASK])
+    (entry,) = cache_dir.rglob("*.page")
+    for damage in (b"garbage", entry.read_bytes()[:-5], b'{"format": 1}\n{}'):
+        entry.write_bytes(damage)
+        before = len(server.log)
+        with IndexClient(settings) as client:
+            assert _versions(client.get_projects(index_at(server), [FLASK])[FLASK]) == ["1.0"]
+        assert len(server.log) == before + 1
+    # a readable entry whose body is not a page is refetched too
+    page = PageCache(cache_dir).load(server.url_for("/simple/"), FLASK)
+    assert page is not None
+    PageCache(cache_dir).store(
+        server.url_for("/simple/"), FLASK, dataclasses.replace(page, body=b"{broken")
+    )
+    with IndexClient(settings) as client:
+        assert _versions(client.get_projects(index_at(server), [FLASK])[FLASK]) == ["1.0"]
+        assert client.requests_sent == 1
+
+
+def test_no_credential_reaches_the_cache(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_request("/simple/flask/").respond_with_data(_page("1.0"), content_type=JSON_TYPE)
+    cache_dir = tmp_path / "cache"
+    with IndexClient(_settings(cache_dir)) as client:
+        client.get_projects(index_at(server), [FLASK, canonicalize_name("absent")])
+    encoded = base64.b64encode(f"org-id/identity:{FAKE_PASSWORD}".encode())
+    files = [p for p in cache_dir.rglob("*") if p.is_file()]
+    assert len(files) == 2
+    for path in files:
+        data = path.read_bytes()
+        assert FAKE_PASSWORD.encode() not in data
+        assert encoded not in data
+        assert b"org-id" not in data
+        assert FAKE_PASSWORD not in path.name
+
+
+def test_the_key_ignores_credentials() -> None:
+    plain = cache_key("https://libraries.cgr.dev/python/simple/", "flask")
+    assert cache_key("https://u%2Fx:secret@libraries.cgr.dev/python/simple", "flask") == plain
+    assert cache_key("https://libraries.cgr.dev/python-remediated/simple/", "flask") != plain
+    assert cache_key("https://libraries.cgr.dev/python/simple/", "django") != plain
+
+
+def test_concurrent_writers_leave_whole_entries(tmp_path: Path) -> None:
+    bodies = [b"A" * 50_000, b"B" * 70_000]
+    errors: list[str] = []
+
+    def write(body: bytes) -> None:
+        cache = PageCache(tmp_path)
+        page = CachedPage(
+            status=200, body=body, content_type=JSON_TYPE, page_url="http://x/", fetched_at=1.0
+        )
+        for _ in range(150):
+            cache.store("http://x/simple/", "flask", page)
+
+    writers = [threading.Thread(target=write, args=(body,)) for body in bodies]
+    for thread in writers:
+        thread.start()
+    reader = PageCache(tmp_path)
+    reads = 0
+    while any(t.is_alive() for t in writers) and reads < 100_000:
+        reads += 1
+        page = reader.load("http://x/simple/", "flask")
+        if page is not None and page.body not in bodies:
+            errors.append(f"torn entry of {len(page.body)} bytes")
+    for thread in writers:
+        thread.join(timeout=30)
+    assert errors == []
+    final = reader.load("http://x/simple/", "flask")
+    assert final is not None
+    assert final.body in bodies
+    assert [p.name for p in tmp_path.rglob(".tmp-*")] == []
+
+
+def test_two_runs_share_a_cache_directory(server: HTTPServer, tmp_path: Path) -> None:
+    names = [canonicalize_name(f"p{n}") for n in range(30)]
+    for name in names:
+        server.expect_request(f"/simple/{name}/").respond_with_data(
+            _page("1.0").replace("flask", name), content_type=JSON_TYPE
+        )
+    settings = _settings(tmp_path / "cache")
+    results: list[dict[str, object]] = []
+
+    def run() -> None:
+        with IndexClient(settings) as client:
+            results.append(dict(client.get_projects(index_at(server), names)))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == 2
+    assert results[0] == results[1]
+    assert all(isinstance(a, Found) for a in results[0].values())
+    with IndexClient(dataclasses.replace(settings, offline=True)) as client:
+        assert dict(client.get_projects(index_at(server), names)) == results[0]
+
+
+def test_a_warm_run_does_not_import_httpx(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_request("/simple/flask/").respond_with_data(_page("1.0"), content_type=JSON_TYPE)
+    cache_dir = tmp_path / "cache"
+    with IndexClient(_settings(cache_dir)) as client:
+        client.get_projects(index_at(server), [FLASK])
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from cg_action._index import IndexClient\n"
+        "from cg_action._models import ClientSettings, IndexConfig, Found\n"
+        f"settings = ClientSettings(cache_dir=Path({str(cache_dir)!r}))\n"
+        "with IndexClient(settings) as client:\n"
+        f"    index = IndexConfig(url={server.url_for('/simple/')!r})\n"
+        "    answers = client.get_projects(index, ['flask'])\n"
+        "assert isinstance(answers['flask'], Found), answers\n"
+        "print('httpx' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "False"
