@@ -51,27 +51,41 @@ class Loaded:
     files: tuple[FileReport, ...]
 
 
-def load_sources(paths: Sequence[Path]) -> Loaded:
-    """Discover and read every dependency file under ``paths``; problems are collected."""
+def load_sources(paths: Sequence[Path], *, root: Path | None = None) -> Loaded:
+    """Discover and read every dependency file under ``paths``; problems are collected.
+
+    Requirements files may include only files under ``root`` (default: the current directory).
+    """
     sources: list[SourceFile] = []
     reports: list[FileReport] = []
-    seen_included: set[Path] = set()
-    for path in discover(paths):
-        try:
-            source = parse_file(path)
-        except ParseError as exc:
-            reports.append(FileReport(path=path, format=None, problems=exc.problems))
-            continue
-        sources.append(source)
-        seen_included.update(p.resolve() for p in source.includes)
-        reports.append(
-            FileReport(
-                path=path,
-                format=source.format,
-                problems=source.problems,
-                dependency_count=len(source.dependencies),
-            )
+    base = (root or Path.cwd()).resolve()
+    seen: set[Path] = set()
+    for given in paths:
+        # Includes stay inside the project: the root, or the named folder when it lies elsewhere.
+        resolved = given.resolve()
+        bound = (
+            base
+            if resolved.is_relative_to(base)
+            else (resolved if given.is_dir() else resolved.parent)
         )
+        for path in discover([given]):
+            if path.resolve() in seen:
+                continue
+            seen.add(path.resolve())
+            try:
+                source = parse_file(path, root=bound)
+            except ParseError as exc:
+                reports.append(FileReport(path=path, format=None, problems=exc.problems))
+                continue
+            sources.append(source)
+            reports.append(
+                FileReport(
+                    path=path,
+                    format=source.format,
+                    problems=source.problems,
+                    dependency_count=len(source.dependencies),
+                )
+            )
     return Loaded(sources=tuple(sources), files=tuple(reports))
 
 

@@ -215,7 +215,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         client=client_settings_from(args, env, show_progress=show_progress),
     )
 
-    loaded = load_sources(paths_from(args, env))
+    loaded = load_sources(paths_from(args, env), root=root)
     deps = dependencies_to_check(loaded.sources)
     try:
         outcome = check_dependencies(deps, settings, policy=policy, today=dt.date.today())

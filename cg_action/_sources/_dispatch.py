@@ -70,11 +70,19 @@ def detect_given_format(path: Path) -> FileFormat | None:
     return None
 
 
-def parse_file(path: Path, text: str | None = None, fmt: FileFormat | None = None) -> SourceFile:
+def parse_file(
+    path: Path,
+    text: str | None = None,
+    fmt: FileFormat | None = None,
+    *,
+    root: Path | None = None,
+) -> SourceFile:
     """Read ``path`` (or ``text`` as its content) with the reader for its format.
 
-    Raises ParseError when the file cannot be read at all, and UsageError for a file whose
-    format cannot be told from its name.
+    ``root`` bounds what requirements files may include (``-r ../../x`` outside it is refused),
+    so that a pull request cannot make the tool read and quote files from elsewhere on the
+    runner. Raises ParseError when the file cannot be read at all, and UsageError for a file
+    whose format cannot be told from its name.
     """
     from cg_action._errors import UsageError
 
@@ -87,5 +95,9 @@ def parse_file(path: Path, text: str | None = None, fmt: FileFormat | None = Non
         )
     module_name, function_name = _READERS[fmt]
     module = importlib.import_module(f"cg_action._sources.{module_name}")
-    source: SourceFile = getattr(module, function_name)(path, text)
+    reader = getattr(module, function_name)
+    if module_name == "_requirements":
+        source: SourceFile = reader(path, text, root=root)
+    else:
+        source = reader(path, text)
     return source

@@ -147,6 +147,8 @@ def read_text(path: Path, text: str | None = None) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise ParseError.at(path, None, f"cannot read the file: {exc.strerror or exc}") from exc
+    except ValueError as exc:  # e.g. a NUL byte in the path
+        raise ParseError.at(path, None, f"cannot read the file: {exc}") from exc
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
