@@ -177,6 +177,7 @@ def index_root(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Wheelhouse)
     make_wheel(root, "plainblob", "1.0", extra_files=payload)
     front = make_wheel(root.parent / "build", "frontblob", "1.0", extra_files=payload)
     rezip(front, root / front.name, first="*/RECORD")
+    (root / "notzip-1.0-py3-none-any.whl").write_bytes(b"this is not a ZIP archive\n" * 2000)
     return root
 
 

@@ -8,7 +8,8 @@ The index serves (conftest.py ``index_root``):
 - requests 2.31.0: another build (other content) of the installed version;
 - itsdangerous 2.1.2: only a manylinux wheel (the installed one is py3-none-any);
 - markupsafe: nothing;
-- plainblob, frontblob: 3 MB wheels, the second with RECORD as its first member.
+- plainblob, frontblob: 3 MB wheels, the second with RECORD as its first member;
+- notzip: a "wheel" that is not a ZIP archive.
 """
 
 from __future__ import annotations
@@ -19,14 +20,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from packaging.tags import Tag
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from cg_action._cli import main
 from cg_action._index import IndexClient
 from cg_action._models import ClientSettings, Found, IndexConfig
 from cg_action._verify._check import verify_paths
 from cg_action._verify._model import Evidence, IndexCheck, Verdict
-from cg_action._verify._remote import TAIL_BYTES, read_remote_member
+from cg_action._verify._remote import (
+    TAIL_BYTES,
+    RemoteRecord,
+    _apply_zip64,
+    fetch_wheel_record,
+    read_remote_member,
+)
 from tests._servers import LocalIndex, free_port
 from tests.verify.conftest import Venv
 
@@ -177,3 +186,33 @@ def test_cli_with_index_url(venv: Venv, local_index: LocalIndex) -> None:
     ]
     (six,) = [line for line in lines if line.startswith("six ")]
     assert six.split(None, 3)[2:] == ["verified", "matched the index's wheel RECORD"]
+
+
+def test_not_a_zip_archive_is_unavailable(local_index: LocalIndex, client: IndexClient) -> None:
+    index = IndexConfig(url=local_index.url)
+    answer = client.get_projects(index, [canonicalize_name("notzip")])["notzip"]
+    assert isinstance(answer, Found)
+    tags = frozenset({Tag("py3", "none", "any")})
+    result = fetch_wheel_record(client, index, answer.project, Version("1.0"), tags)
+    assert not isinstance(result, RemoteRecord)
+    assert result.outcome is IndexCheck.UNAVAILABLE
+    assert result.detail == (
+        "could not read the RECORD of notzip-1.0-py3-none-any.whl: "
+        "no End of Central Directory record: not a ZIP archive"
+    )
+    assert result.wheel_url is not None
+    assert result.wheel_url.startswith("http://127.0.0.1:")
+
+
+def test_zip64_extra_field_replaces_placeholders() -> None:
+    import struct
+
+    extra = struct.pack("<HH", 0x5455, 5) + b"\x01abcd"  # an unrelated extended-timestamp field
+    extra += struct.pack("<HHQQ", 0x0001, 16, 5_000_000_000, 4_900_000_000)
+    assert _apply_zip64(extra, 0xFFFFFFFF, 0xFFFFFFFF, 1234) == (
+        5_000_000_000,
+        4_900_000_000,
+        1234,
+    )
+    only_offset = struct.pack("<HHQ", 0x0001, 8, 6_000_000_000)
+    assert _apply_zip64(only_offset, 10, 9, 0xFFFFFFFF) == (10, 9, 6_000_000_000)
