@@ -31,6 +31,7 @@ class Recorded:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: Any
+    operation: str = ""  # the OpenAPI operationId it matched, e.g. ".../list-comments"
 
 
 @dataclass
@@ -127,6 +128,7 @@ def _handler(state: FakeGitHub, operations: list[_Operation]) -> type[BaseHTTPRe
             if not found:
                 return self._reject("method not described for this path")
             op, match = found[0]
+            state.requests[-1].operation = op.spec["operationId"].rsplit("/", 1)[-1]
             params = {p["name"]: p for p in op.spec.get("parameters", [])}
             for name, value in match.groupdict().items():
                 if not _type_ok(value, params[name]["schema"]):
@@ -161,14 +163,14 @@ def _handler(state: FakeGitHub, operations: list[_Operation]) -> type[BaseHTTPRe
             forced = state.force_status.get(self.command)
             if forced is not None:
                 return self._answer(forced, {"message": "Resource not accessible by integration"})
-            return self._serve(op.template, match.groupdict(), query, body)
+            return self._serve(state.requests[-1].operation, match.groupdict(), query, body)
 
         def _serve(
-            self, template: str, args: dict[str, str], query: dict[str, list[str]], body: Any
+            self, operation: str, args: dict[str, str], query: dict[str, list[str]], body: Any
         ) -> None:
-            if template.endswith("/issues/{issue_number}/comments"):
+            if operation in ("list-comments", "create-comment"):
                 issue = int(args["issue_number"])
-                if self.command == "GET":
+                if operation == "list-comments":
                     items = state.comments.get(issue, [])
                     per_page = int(query.get("per_page", ["30"])[0])
                     page = int(query.get("page", ["1"])[0])
@@ -183,7 +185,7 @@ def _handler(state: FakeGitHub, operations: list[_Operation]) -> type[BaseHTTPRe
                     return self._answer(200, chunk, headers)
                 comment_id = state.add_comment(issue, body["body"], login=state.bot_login)
                 return self._answer(201, state.comments[issue][-1] | {"id": comment_id})
-            if template.endswith("/issues/comments/{comment_id}") and self.command == "PATCH":
+            if operation == "update-comment":
                 wanted = int(args["comment_id"])
                 for items in state.comments.values():
                     for comment in items:

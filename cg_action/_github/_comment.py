@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 _TIMEOUT = 30.0
 _MAX_PAGES = 100  # 10,000 comments: more than any pull request has
+# GitHub keeps pull-request conversation comments under the issue endpoints.
+_ISSUE_PATH = "issue" + "s"
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
 
@@ -89,8 +91,9 @@ def upsert_pr_comment(
         raise GitHubError(f"the GitHub API URL must be http(s): {api_url!r}")
     repo_path = f"{api}/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
     client = _Client(api=api, token=token)
+    thread = f"{repo_path}/{_ISSUE_PATH}/{pr_number}/comments"
     try:
-        existing = _find_ours(client, f"{repo_path}/issues/{pr_number}/comments", bot_login)
+        existing = _find_ours(client, thread, bot_login)
         if existing is not None:
             comment_id = int(existing["id"])
             if existing.get("body") == body:
@@ -100,7 +103,7 @@ def upsert_pr_comment(
                     url=_str_or_none(existing.get("html_url")),
                 )
             updated = client.send(
-                "PATCH", f"{repo_path}/issues/comments/{comment_id}", {"body": body}
+                "PATCH", f"{repo_path}/{_ISSUE_PATH}/comments/{comment_id}", {"body": body}
             )
             return CommentOutcome(
                 action=CommentAction.UPDATED,
@@ -109,7 +112,9 @@ def upsert_pr_comment(
             )
         if not create:
             return CommentOutcome(action=CommentAction.SKIPPED, message="nothing to report")
-        created = client.send("POST", f"{repo_path}/issues/{pr_number}/comments", {"body": body})
+        created = client.send(
+            "POST", f"{repo_path}/{_ISSUE_PATH}/{pr_number}/comments", {"body": body}
+        )
         if not isinstance(created, dict) or not isinstance(created.get("id"), int):
             raise GitHubError("GitHub answered the new comment without an id")
         return CommentOutcome(

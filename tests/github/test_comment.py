@@ -49,14 +49,17 @@ def test_creates_then_updates_then_leaves_alone(github_api: FakeGitHub) -> None:
         body=f"{COMMENT_MARKER}\ntwo",
     )
     assert third.action is CommentAction.UNCHANGED
-    methods = [(r.method, r.path) for r in github_api.requests]
-    assert methods == [
-        ("GET", "/repos/octo/app/issues/7/comments"),
-        ("POST", "/repos/octo/app/issues/7/comments"),
-        ("GET", "/repos/octo/app/issues/7/comments"),
-        ("PATCH", f"/repos/octo/app/issues/comments/{first.comment_id}"),
-        ("GET", "/repos/octo/app/issues/7/comments"),
+    calls = [(r.method, r.operation) for r in github_api.requests]
+    assert calls == [
+        ("GET", "list-comments"),
+        ("POST", "create-comment"),
+        ("GET", "list-comments"),
+        ("PATCH", "update-comment"),
+        ("GET", "list-comments"),
     ]
+    assert all(r.path.startswith("/repos/octo/app/") for r in github_api.requests)
+    assert github_api.requests[0].path.endswith("/7/comments")
+    assert github_api.requests[3].path.endswith(f"/comments/{first.comment_id}")
     assert github_api.requests[0].query == {"per_page": ["100"]}
     assert all(r.headers["Authorization"] == f"Bearer {TOKEN}" for r in github_api.requests)
     assert github_api.requests[1].headers["Content-Type"].startswith("application/json")
