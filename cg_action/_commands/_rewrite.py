@@ -1,0 +1,139 @@
+"""``cg-action rewrite``: point index configuration at Chainguard, show the diff, or check it.
+
+Without options the files are rewritten in place. ``--diff`` prints a unified diff and writes
+nothing; ``--check`` writes nothing and exits 1 when a file would change or holds a trap (the
+pre-commit hook); ``--check --fix`` writes, and still exits 1 when it changed something, so
+that pre-commit shows the change. Notes on credentials go to stderr with ``--diff``/``--check``
+(stdout stays a clean diff), to stdout otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+from cg_action._commands._options import (
+    add_fallback_options,
+    add_paths_argument,
+    env_flag,
+    paths_from,
+)
+from cg_action._models import ExitCode
+
+NAME = "rewrite"
+HELP = "point index configuration at Chainguard, safely"
+
+
+def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
+    """Add the rewrite options; each takes its default from a CG_ACTION_* variable."""
+    add_paths_argument(parser, env)
+    parser.add_argument(
+        "--index-url",
+        default=env.get("CG_ACTION_INDEX_URL") or None,
+        metavar="URL",
+        help=(
+            "the index to write (default: $CG_ACTION_INDEX_URL, else Chainguard's "
+            "https://libraries.cgr.dev/python/simple/); a repository manager's URL works too. "
+            "Never put credentials in it: they are not written"
+        ),
+    )
+    add_fallback_options(parser, env)
+    mode = parser.add_argument_group("mode")
+    mode.add_argument(
+        "--diff",
+        action="store_true",
+        default=env_flag(env, "CG_ACTION_DIFF"),
+        help="print a unified diff and write nothing",
+    )
+    mode.add_argument(
+        "--check",
+        action="store_true",
+        default=env_flag(env, "CG_ACTION_CHECK"),
+        help="write nothing; exit 1 when a file would change or holds a trap",
+    )
+    mode.add_argument(
+        "--fix",
+        action="store_true",
+        default=env_flag(env, "CG_ACTION_FIX"),
+        help="with --check: write the files, and still exit 1 when something changed",
+    )
+
+
+def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    """Plan every file, then print, check or write; return the exit code."""
+    from cg_action._errors import UsageError
+    from cg_action._rewrite._files import find_config_files, plan_rewrite
+    from cg_action._rewrite._interface import RewriteOptions
+    from cg_action._rewrite._lint import lint_paths
+    from cg_action._rewrite._plan import FilePlan, apply_plan
+    from cg_action._rewrite._roles import userinfo_of
+    from cg_action._urls import (
+        CHAINGUARD_INDEX,
+        CHAINGUARD_REMEDIATED_INDEX,
+        PYPI_INDEX,
+        normalize_index_url,
+    )
+
+    urls = {
+        "--index-url": args.index_url or CHAINGUARD_INDEX,
+        "--remediated-index-url": args.remediated_index_url or CHAINGUARD_REMEDIATED_INDEX,
+        "--fallback-index-url": args.fallback_index_url or PYPI_INDEX,
+    }
+    for option, url in urls.items():
+        if userinfo_of(url) is not None:
+            raise UsageError(
+                f"{option} carries credentials; they are never written into files: give the "
+                "URL without them (the notes say how each tool takes credentials)"
+            )
+    options = RewriteOptions(
+        index_url=normalize_index_url(urls["--index-url"]),
+        remediated=bool(args.remediated) or args.remediated_index_url is not None,
+        remediated_index_url=normalize_index_url(urls["--remediated-index-url"]),
+        fallback=not args.no_fallback,
+        fallback_index_url=normalize_index_url(urls["--fallback-index-url"]),
+    )
+    paths = paths_from(args, env)
+    pip_config = Path(env["PIP_CONFIG_FILE"]) if env.get("PIP_CONFIG_FILE") else None
+    plans: list[FilePlan] = []
+    for path, fmt in find_config_files(paths, pip_config_file=pip_config):
+        plan = plan_rewrite(path, fmt, options)
+        if plan is not None:
+            plans.append(plan)
+    changed = [p for p in plans if p.is_change]
+    notes = list(dict.fromkeys(note for p in changed for note in p.notes))
+    writing = not args.diff and (not args.check or args.fix)
+
+    if not writing:
+        for plan in changed:
+            out.write(plan.diff())
+        findings = lint_paths(paths, options=options, pip_config_file=pip_config)
+        for finding in findings:
+            out.write(f"{finding}\n  hint: {finding.hint}\n")
+        _write_notes(err, notes)
+        if args.check:
+            if changed:
+                err.write(
+                    f"cg-action: {len(changed)} file(s) would change; run `cg-action rewrite`\n"
+                )
+            return ExitCode.FINDINGS if changed or findings else ExitCode.OK
+        return ExitCode.OK
+
+    for plan in changed:
+        apply_plan(plan)
+        out.write(f"rewrote {plan.path}\n")
+    if not changed:
+        out.write("nothing to change\n")
+    _write_notes(out, notes)
+    remaining = lint_paths(paths, options=options, pip_config_file=pip_config)
+    for finding in remaining:
+        out.write(f"{finding}\n  hint: {finding.hint}\n")
+    if remaining or (args.check and changed):
+        return ExitCode.FINDINGS
+    return ExitCode.OK
+
+
+def _write_notes(stream: TextIO, notes: list[str]) -> None:
+    for note in notes:
+        stream.write(f"note: {note}\n")
