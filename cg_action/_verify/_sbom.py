@@ -189,6 +189,8 @@ def _provenance(
 ) -> Provenance:
     source_info = get_optional_str(package, "sourceInfo", pwhere) or ""
     repository = _first(_SOURCE_REPO, source_info)
+    if repository is not None and "://" not in repository:
+        repository = None  # "from source", "from the sdist": not a repository
     tag = _first(_SOURCE_TAG, source_info)
     commit = _first(_SOURCE_COMMIT, source_info)
     for locator in _vcs_locators(package, pwhere):

@@ -99,6 +99,12 @@ def test_sentence_wins_over_download_location() -> None:
     assert sbom.provenance.commit == SHA
 
 
+def test_words_after_from_that_are_no_repository() -> None:
+    sbom = _read(_document(sourceInfo=f"Build by Chainguard, Inc. from source, commit id: {SHA}."))
+    assert sbom.provenance.repository is None
+    assert sbom.provenance.source == SHA
+
+
 def test_no_source_at_all() -> None:
     sbom = _read(_document(downloadLocation="NOASSERTION"))
     assert sbom.provenance.source is None
