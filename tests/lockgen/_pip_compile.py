@@ -86,7 +86,6 @@ def pip_compile(
         "piptools",
         "compile",
         "--generate-hashes",
-        "--no-header",
         "--index-url",
         index_url,
         "--output-file",
