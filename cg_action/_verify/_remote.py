@@ -4,11 +4,13 @@ A wheel is a ZIP archive. Its End of Central Directory record (EOCD) sits in the
 22 bytes plus an archive comment of up to 64 KiB; for archives past 4 GiB or 65,535 members a
 ZIP64 locator just before it points at a ZIP64 EOCD record. The EOCD gives the central
 directory's offset and size; the central directory gives, for ``<dist>.dist-info/RECORD``, the
-offset of its local header and its compressed size. So four small reads at most: the tail, the
-ZIP64 record or the central directory when the tail does not hold them, and the RECORD member.
+offset of its local header and its compressed size. So a few small reads: a 16 KiB suffix of the
+file (a longer one only when a long archive comment hides the EOCD), the central directory when
+the suffix does not hold it, and the RECORD member when the suffix does not hold it either.
+Suffix ranges (``bytes=-N``) mean the file's size is never asked for with a HEAD request.
 
-The HTTP goes through the index client (``fetch_range`` and ``file_size``), the one place that
-talks to indexes; this module only decides which bytes to ask for and decodes them.
+The HTTP goes through the index client (``fetch_range``), the one place that talks to
+indexes; this module only decides which bytes to ask for and decodes them.
 """
 
 from __future__ import annotations
@@ -40,8 +42,11 @@ LOCAL_SLACK = 1024  # extra bytes asked after a member, in case its local extra 
 _EOCD = struct.Struct("<4sHHHHIIH")  # signature ... comment length: 22 bytes
 _ZIP64_LOCATOR = struct.Struct("<4sIQI")  # 20 bytes
 _ZIP64_EOCD = struct.Struct("<4sQHHIIQQQQ")  # 56 bytes
+# the longest suffix ever needed: the ZIP64 end record and locator, the EOCD, the longest comment
+EOCD_SEARCH_BYTES = _ZIP64_EOCD.size + _ZIP64_LOCATOR.size + _EOCD.size + MAX_COMMENT
 _CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")  # 46 bytes
 _LOCAL = struct.Struct("<4sHHHHHIIIHH")  # 30 bytes
+_ZIP64_TRAILER = _ZIP64_EOCD.size + _ZIP64_LOCATOR.size  # what may precede the EOCD
 _EOCD_SIG = b"PK\x05\x06"
 _ZIP64_LOCATOR_SIG = b"PK\x06\x07"
 _ZIP64_EOCD_SIG = b"PK\x06\x06"
@@ -52,13 +57,11 @@ _STORED, _DEFLATED = 0, 8
 
 
 class RangeClient(Protocol):
-    """The two index-client calls this module needs (``cg_action._index.IndexClient``)."""
+    """The index-client call this module needs (``cg_action._index.IndexClient.fetch_range``)."""
 
     def fetch_range(self, index: IndexConfig, url: str, start: int, end: int | None) -> bytes:
-        """Bytes ``start`` to ``end`` inclusive (None: to the end) of the file at ``url``."""
-
-    def file_size(self, index: IndexConfig, url: str) -> int | None:
-        """The file's size in bytes, None when the server does not tell."""
+        """Bytes ``start`` to ``end`` inclusive of the file at ``url``; a negative ``start``
+        with ``end`` None asks for the last ``-start`` bytes."""
 
 
 class _BadArchive(CgActionError):
@@ -87,14 +90,34 @@ class _Entry:
 
 
 class _RangeReader:
-    """Reads byte ranges of one remote file, counting what it fetched; keeps the tail."""
+    """Reads byte ranges of one remote file, counting what it fetched; keeps its tail.
 
-    def __init__(self, client: RangeClient, index: IndexConfig, url: str, size: int) -> None:
-        self.client, self.index, self.url, self.size = client, index, url, size
+    The file's size is not asked for (a HEAD on a pre-signed redirect target may be refused):
+    the tail comes from a suffix range, and where it starts follows from the end records.
+    """
+
+    def __init__(self, client: RangeClient, index: IndexConfig, url: str) -> None:
+        self.client, self.index, self.url = client, index, url
         self.bytes_fetched = 0
         self.requests = 0
-        self.tail_start = size
+        self.size = 0
+        self.tail_start = 0
         self.tail = b""
+
+    def fetch_suffix(self, length: int) -> bool:
+        """Keep the last ``length`` bytes (``tail_start`` is settled later); False: got less,
+        so the tail is the whole file and ``size`` is known."""
+        self.tail = self._count(self.client.fetch_range(self.index, self.url, -length, None))
+        if len(self.tail) < length:
+            self.size, self.tail_start = len(self.tail), 0
+            return False
+        return True
+
+    def place_tail(self, start: int) -> None:
+        """Settle where the kept tail starts in the file, hence the file's size."""
+        if start < 0:
+            raise _BadArchive("the end records point before the start of the file")
+        self.tail_start, self.size = start, start + len(self.tail)
 
     def fetch(self, start: int, length: int) -> bytes:
         """``length`` bytes from ``start``: from the kept tail when it holds them."""
@@ -105,19 +128,15 @@ class _RangeReader:
             return self.tail[offset : offset + length]
         if length == 0:
             return b""
-        data = self.client.fetch_range(self.index, self.url, start, start + length - 1)
-        self.requests += 1
-        self.bytes_fetched += len(data)
+        data = self._count(self.client.fetch_range(self.index, self.url, start, start + length - 1))
         if len(data) != length:
             raise _BadArchive(f"asked for {length} bytes at {start}, got {len(data)}")
         return data
 
-    def load_tail(self, length: int) -> None:
-        """Keep the last ``length`` bytes of the file (fetching only what is not kept yet)."""
-        start = max(0, self.size - length)
-        if start < self.tail_start:
-            self.tail = self.fetch(start, self.tail_start - start) + self.tail
-            self.tail_start = start
+    def _count(self, data: bytes) -> bytes:
+        self.requests += 1
+        self.bytes_fetched += len(data)
+        return data
 
 
 def read_remote_member(
@@ -128,14 +147,18 @@ def read_remote_member(
     Raises the client's errors unchanged and ``CgActionError`` for an archive that cannot be
     read (the caller reports it as ``unavailable``).
     """
-    size = client.file_size(index, url)
-    if size is None:
-        raise _BadArchive("the index did not tell the file's size, so it cannot be read in ranges")
-    if size < _EOCD.size:
-        raise _BadArchive(f"{size} bytes is too small for a ZIP archive")
-    reader = _RangeReader(client, index, url, size)
-    reader.load_tail(TAIL_BYTES)
-    eocd_at = _find_eocd(reader)
+    reader = _RangeReader(client, index, url)
+    for length in (TAIL_BYTES, EOCD_SEARCH_BYTES):
+        is_whole = not reader.fetch_suffix(length)
+        eocd_in_tail = _find_eocd(reader.tail)
+        # done when the suffix is the whole file, or holds the EOCD and any ZIP64 end records
+        if is_whole or (eocd_in_tail is not None and eocd_in_tail >= _ZIP64_TRAILER):
+            break
+    if eocd_in_tail is None:
+        raise _BadArchive("no End of Central Directory record: not a ZIP archive")
+    if not is_whole:
+        reader.place_tail(_tail_start(reader.tail, eocd_in_tail))
+    eocd_at = reader.tail_start + eocd_in_tail
     cd_offset, cd_size, count = _central_directory_span(reader, eocd_at)
     if cd_size > MAX_CENTRAL_DIRECTORY:
         raise _BadArchive(f"the central directory is {cd_size} bytes, over the limit")
@@ -147,26 +170,45 @@ def read_remote_member(
     return RemoteMember(
         name=entry.name,
         data=data,
-        archive_size=size,
+        archive_size=reader.size,
         bytes_fetched=reader.bytes_fetched,
         requests=reader.requests,
     )
 
 
-def _find_eocd(reader: _RangeReader) -> int:
-    """The absolute offset of the EOCD record, searching back over a possible comment."""
-    while True:
-        tail = reader.tail
-        at = tail.rfind(_EOCD_SIG)
-        while at >= 0:
-            if at + _EOCD.size <= len(tail):
-                comment_length = _EOCD.unpack_from(tail, at)[7]
-                if at + _EOCD.size + comment_length == len(tail):
-                    return reader.tail_start + at
-            at = tail.rfind(_EOCD_SIG, 0, at)
-        if reader.tail_start == 0 or len(tail) >= _EOCD.size + MAX_COMMENT:
-            raise _BadArchive("no End of Central Directory record: not a ZIP archive")
-        reader.load_tail(_EOCD.size + MAX_COMMENT + _ZIP64_LOCATOR.size)
+def _find_eocd(tail: bytes) -> int | None:
+    """Where in ``tail`` (the end of a file) the End of Central Directory record starts.
+
+    The last signature whose comment length reaches exactly the end of the file wins, so a
+    signature-like run of bytes inside the comment is not taken for the record.
+    """
+    at = tail.rfind(_EOCD_SIG)
+    while at >= 0:
+        if at + _EOCD.size <= len(tail):
+            comment_length = _EOCD.unpack_from(tail, at)[7]
+            if at + _EOCD.size + comment_length == len(tail):
+                return at
+        at = tail.rfind(_EOCD_SIG, 0, at)
+    return None
+
+
+def _tail_start(tail: bytes, eocd_in_tail: int) -> int:
+    """Where a suffix ``tail`` starts in the file, from the end records inside it.
+
+    Without ZIP64 the central directory ends where the EOCD begins; with ZIP64 the locator
+    gives the ZIP64 end record's offset, and that record (56 bytes, no extensible data in
+    wheels) sits just before the locator.
+    """
+    locator_in_tail = eocd_in_tail - _ZIP64_LOCATOR.size
+    if locator_in_tail >= 0 and tail[locator_in_tail : locator_in_tail + 4] == _ZIP64_LOCATOR_SIG:
+        record_at = _ZIP64_LOCATOR.unpack_from(tail, locator_in_tail)[2]
+        record_in_tail = locator_in_tail - _ZIP64_EOCD.size
+        if record_in_tail < 0 or tail[record_in_tail : record_in_tail + 4] != _ZIP64_EOCD_SIG:
+            raise _BadArchive("the ZIP64 end record is not just before its locator")
+        return int(record_at) - record_in_tail
+    fields = _EOCD.unpack_from(tail, eocd_in_tail)
+    cd_size, cd_offset = fields[5], fields[6]
+    return int(cd_offset + cd_size) - eocd_in_tail
 
 
 def _central_directory_span(reader: _RangeReader, eocd_at: int) -> tuple[int, int, int]:

@@ -23,6 +23,7 @@ import pytest
 from packaging.tags import Tag
 from packaging.utils import canonicalize_name
 from packaging.version import Version
+from pytest_httpserver import HTTPServer
 
 from cg_action._cli import main
 from cg_action._index import IndexClient
@@ -37,9 +38,10 @@ from cg_action._verify._remote import (
     read_remote_member,
 )
 from tests._servers import LocalIndex, free_port
-from tests.verify.conftest import Venv
+from tests.verify.conftest import Venv, Wheelhouse
 
-EOCD_SEARCH = 22 + 0xFFFF + 20  # the longest tail needed: end record, comment, ZIP64 locator
+# A suffix long enough for the longest comment: ZIP64 end record and locator, EOCD, comment.
+EOCD_SEARCH = 56 + 20 + 22 + 0xFFFF
 
 
 @pytest.fixture
@@ -104,9 +106,9 @@ def test_zip64_with_a_long_comment(
     assert path.read_bytes().endswith(b"as some build tools write. ")  # ends in the comment
     member = read_remote_member(client, index, url, "*/RECORD")
     assert member.data == _record_of(path)
-    assert member.requests == 2  # 16 KiB, then the rest of the longest possible tail
-    assert member.bytes_fetched == EOCD_SEARCH
-    assert member.bytes_fetched < path.stat().st_size // 40
+    assert member.requests == 2  # 16 KiB, then the longest suffix that can hold the EOCD
+    assert member.bytes_fetched == TAIL_BYTES + EOCD_SEARCH
+    assert member.bytes_fetched < path.stat().st_size // 30
 
 
 def test_short_comment(local_index: LocalIndex, index_root: Path, client: IndexClient) -> None:
@@ -136,7 +138,7 @@ def test_verify_against_the_index(venv: Venv, local_index: LocalIndex, client: I
     assert bigblob.index is not None
     assert bigblob.index.outcome is IndexCheck.MATCHED
     assert bigblob.index.wheel_size is not None
-    assert bigblob.index.bytes_fetched == EOCD_SEARCH < bigblob.index.wheel_size // 40
+    assert bigblob.index.bytes_fetched == TAIL_BYTES + EOCD_SEARCH < bigblob.index.wheel_size // 30
 
     jinja2 = by_name["jinja2"]  # SBOM edited after install: the index's RECORD says so too
     assert jinja2.verdict is Verdict.NOT_VERIFIED
@@ -216,3 +218,34 @@ def test_zip64_extra_field_replaces_placeholders() -> None:
     )
     only_offset = struct.pack("<HHQ", 0x0001, 8, 6_000_000_000)
     assert _apply_zip64(only_offset, 10, 9, 0xFFFFFFFF) == (10, 9, 6_000_000_000)
+
+
+def test_no_head_request_is_sent(
+    httpserver: HTTPServer, wheelhouse: Wheelhouse, client: IndexClient
+) -> None:
+    """A pre-signed file host may refuse HEAD (403): only GETs with suffix ranges are sent.
+
+    pytest-httpserver stands in for such a host on 127.0.0.1, serving one real wheel.
+    """
+    from werkzeug import Request, Response
+
+    data = wheelhouse.wheels["bigblob"].read_bytes()
+    seen: list[tuple[str, str | None]] = []
+
+    def serve(request: Request) -> Response:
+        seen.append((request.method, request.headers.get("Range")))
+        if request.method != "GET":
+            return Response(status=403)
+        first, _, last = request.headers["Range"].removeprefix("bytes=").partition("-")
+        start = len(data) - int(last) if first == "" else int(first)
+        end = len(data) - 1 if first == "" or not last else int(last)
+        headers = {"Content-Range": f"bytes {start}-{end}/{len(data)}"}
+        return Response(data[start : end + 1], status=206, headers=headers)
+
+    httpserver.expect_request("/files/bigblob-1.0-py3-none-any.whl").respond_with_handler(serve)
+    index = IndexConfig(url=httpserver.url_for("/simple/"))
+    url = httpserver.url_for("/files/bigblob-1.0-py3-none-any.whl")
+    member = read_remote_member(client, index, url, "*/RECORD")
+    assert member.data == _record_of(wheelhouse.wheels["bigblob"])
+    assert seen == [("GET", f"bytes=-{TAIL_BYTES}")]
+    assert member.archive_size == len(data)
