@@ -14,15 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from cg_action._errors import RewriteError
 from cg_action._rewrite._interface import RewriteOptions
 from cg_action._rewrite._pipindex import removed_secret_note
 from cg_action._rewrite._roles import CHAINGUARD_NAME, REMEDIATED_NAME, Role, has_secret
 from cg_action._rewrite._tomledit import (
     arrange,
     ensure_path,
+    ensure_table_array,
     first,
-    is_table_array,
     new_table,
     plain,
     read_sources,
@@ -39,14 +38,9 @@ def _is_one_of(table: Any, *candidates: Any) -> bool:
 
 def rewrite_pdm(pdm: Any, options: RewriteOptions, where: str) -> list[str]:
     """Edit a ``[tool.pdm]`` table in place; the notes."""
-    import tomlkit
 
     notes: list[str] = []
-    if pdm.get("source") is None:
-        pdm["source"] = tomlkit.aot()
-    array = pdm["source"]
-    if not is_table_array(array):
-        raise RewriteError(f"{where}: tool.pdm.source is not written as [[tool.pdm.source]]")
+    array = ensure_table_array(pdm, "source", where)
     sources = read_sources(array, options)
     notes.extend(
         removed_secret_note(where, s.url)

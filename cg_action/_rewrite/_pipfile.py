@@ -12,15 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cg_action._errors import RewriteError
 from cg_action._rewrite._interface import RewriteOptions, Rewritten
 from cg_action._rewrite._pipindex import removed_secret_note
 from cg_action._rewrite._roles import CHAINGUARD_NAME, REMEDIATED_NAME, Role, has_secret
 from cg_action._rewrite._tomledit import (
     arrange,
     dump_document,
+    ensure_table_array,
     first,
-    is_table_array,
     load_document,
     new_table,
     plain,
@@ -35,16 +34,11 @@ _NOT_PACKAGES = frozenset({"source", "requires", "pipenv", "scripts"})
 
 def rewrite_text(text: str, path: Path, options: RewriteOptions) -> Rewritten:
     """Point a Pipfile at Chainguard."""
-    import tomlkit
 
     document = load_document(text, path)
     where = str(path)
     notes: list[str] = []
-    if document.get("source") is None:
-        document["source"] = tomlkit.aot()
-    array = document["source"]
-    if not is_table_array(array):
-        raise RewriteError(f"{where}: 'source' is not written as [[source]] tables")
+    array = ensure_table_array(document, "source", where)
     sources = read_sources(array, options)
     notes.extend(
         removed_secret_note(where, s.url)

@@ -15,14 +15,13 @@ import re
 from collections.abc import Collection
 from typing import Any
 
-from cg_action._errors import RewriteError
 from cg_action._rewrite._interface import RewriteOptions
 from cg_action._rewrite._pipindex import removed_secret_note
 from cg_action._rewrite._roles import CHAINGUARD_NAME, REMEDIATED_NAME, Role, has_secret
 from cg_action._rewrite._tomledit import (
     arrange,
+    ensure_table_array,
     first,
-    is_table_array,
     new_table,
     plain,
     read_sources,
@@ -57,14 +56,9 @@ def rewrite_poetry(
     poetry: Any, options: RewriteOptions, where: str, referenced: Collection[str] = ()
 ) -> list[str]:
     """Edit a ``[tool.poetry]`` table in place; the notes."""
-    import tomlkit
 
     notes: list[str] = []
-    if poetry.get("source") is None:
-        poetry["source"] = tomlkit.aot()
-    array = poetry["source"]
-    if not is_table_array(array):
-        raise RewriteError(f"{where}: tool.poetry.source is not written as [[tool.poetry.source]]")
+    array = ensure_table_array(poetry, "source", where)
     sources = read_sources(array, options, pypi_names=lambda name: name.lower() == "pypi")
     notes.extend(
         removed_secret_note(where, s.url)

@@ -227,3 +227,21 @@ def set_url(table: Any, url: str, *, expands_env: bool = False) -> bool:
         return False
     new = target_url(url, old if isinstance(old, str) else None, expands_env=expands_env)
     return set_value(table, "url", new)
+
+
+def ensure_table_array(container: Any, key: str, where: str) -> Any:
+    """``container[key]`` as an array of tables, created when missing or an empty array."""
+    import tomlkit
+
+    from cg_action._errors import RewriteError
+
+    value = container.get(key)
+    if value is None or (not is_table_array(value) and plain(value) == []):
+        container[key] = tomlkit.aot()
+        return container[key]
+    if not is_table_array(value):
+        raise RewriteError(
+            f"{where}: '{key}' is written as an inline array; write it as [[...]] tables "
+            "(or edit it by hand) and run the rewrite again"
+        )
+    return value

@@ -27,7 +27,6 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from cg_action._errors import RewriteError
 from cg_action._rewrite._interface import RewriteOptions, Rewritten
 from cg_action._rewrite._pipindex import removed_secret_note
 from cg_action._rewrite._roles import CHAINGUARD_NAME, REMEDIATED_NAME, Role, has_secret, role_of
@@ -35,8 +34,8 @@ from cg_action._rewrite._tomledit import (
     Source,
     arrange,
     dump_document,
+    ensure_table_array,
     first,
-    is_table_array,
     load_document,
     new_table,
     plain,
@@ -80,16 +79,9 @@ def rewrite_uv(
     referenced: Collection[str] = frozenset(),
 ) -> list[str]:
     """Edit a uv settings table (``tool.uv`` or a uv.toml document) in place; the notes."""
-    import tomlkit
 
     notes: list[str] = []
-    if container.get("index") is None:
-        container["index"] = tomlkit.aot()
-    array = container["index"]
-    if not is_table_array(array):
-        raise RewriteError(
-            f"{where}: 'index' is not written as [[index]] tables; rewrite it by hand or as tables"
-        )
+    array = ensure_table_array(container, "index", where)
     sources = read_sources(array, options)
     kept_as_is = {id(s.table) for s in sources if s.role is Role.OTHER}
     notes.extend(_secret_notes(where, sources, kept_as_is))
