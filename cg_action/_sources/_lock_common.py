@@ -118,6 +118,10 @@ def hashes_from_table(raw: Mapping[str, Any], where: Where) -> tuple[Hash, ...]:
 
 def filename_of(location: str) -> str | None:
     """The last path segment of a URL or a path (percent-decoded), or None if there is none."""
+    if not any(c in location for c in "?#%\\"):  # the common case, without urlsplit
+        if "://" in location and location.count("/") < 3:
+            return None  # a bare host
+        return location.rpartition("/")[2] or None
     try:
         path = urlsplit(location).path if "://" in location else location
     except ValueError:
@@ -172,12 +176,9 @@ def locked_dependency(
     URLs (the index, the direct URL, the artifacts') are stored without credentials.
     """
     clean = tuple(
-        Artifact(
-            filename=a.filename,
-            url=redact_url(a.url) if a.url else None,
-            hashes=a.hashes,
-            size=a.size,
-        )
+        a
+        if not a.url or "@" not in a.url
+        else Artifact(filename=a.filename, url=redact_url(a.url), hashes=a.hashes, size=a.size)
         for a in artifacts
     )
     return Dependency(
@@ -189,13 +190,19 @@ def locked_dependency(
         version=version,
         extras=extras,
         marker=marker,
-        url=redact_url(url) if url else None,
+        url=_without_credentials(url),
         groups=tuple(dict.fromkeys(groups)),
         hashes=unique_hashes(clean),
         artifacts=clean,
-        index=redact_url(index) if index else None,
+        index=_without_credentials(index),
         is_locked=True,
     )
+
+
+def _without_credentials(url: str | None) -> str | None:
+    if not url or "@" not in url:
+        return url or None
+    return redact_url(url)
 
 
 def lock_source(
