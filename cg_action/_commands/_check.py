@@ -7,9 +7,11 @@ step outputs, a PR comment and a SARIF file.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
+
+from packaging.utils import NormalizedName
 
 from cg_action._commands._options import (
     add_client_options,
@@ -25,7 +27,7 @@ from cg_action._commands._options import (
     split_words,
 )
 from cg_action._errors import IndexAccessError, UsageError
-from cg_action._models import ExitCode, Report, ReportKind, Status
+from cg_action._models import ExitCode, Report, ReportKind, SourceFile, Status
 from cg_action._urls import CHAINGUARD_REMEDIATED_INDEX, PYPI_INDEX, redact_text, redact_url
 
 NAME = "check"
@@ -265,8 +267,8 @@ def exit_code(report: Report, *, network_errors: str, err: TextIO) -> int:
 
 
 def _changed(
-    root: Path, args: argparse.Namespace, env: Mapping[str, str], sources: object
-) -> frozenset[tuple[Path, int | None, object]] | None:
+    root: Path, args: argparse.Namespace, env: Mapping[str, str], sources: Sequence[SourceFile]
+) -> frozenset[tuple[Path, int | None, NormalizedName]]:
     from cg_action._github._changes import changed_dependencies
     from cg_action._github._env import base_ref_from
     from cg_action._sources._dispatch import parse_file
@@ -276,7 +278,7 @@ def _changed(
         raise UsageError(
             "--only-changed needs the base commit: run on a pull_request event or pass --base REF"
         )
-    return changed_dependencies(root, base, list(sources), parse_file)  # type: ignore[call-overload, arg-type]
+    return changed_dependencies(root, base, sources, parse_file)
 
 
 def _write_reports(
@@ -287,15 +289,16 @@ def _write_reports(
     out: TextIO,
     err: TextIO,
 ) -> None:
-    from cg_action._commands._output import publish_github, render, write_file
+    from cg_action._commands._output import github_path_prefix, publish_github, render, write_file
 
-    rendered = render(report, fmt)
+    prefix = github_path_prefix(report, env)
+    rendered = render(report, fmt, path_prefix=prefix)
     if args.output:
         write_file(args.output, rendered)
     else:
         out.write(rendered)
     if args.sarif_file:
-        write_file(args.sarif_file, render(report, "sarif"))
+        write_file(args.sarif_file, render(report, "sarif", path_prefix=prefix))
     if env.get("GITHUB_ACTIONS") == "true":
         publish_github(report, env=env, comment=args.comment, json_file=args.json_file, err=err)
     elif args.json_file:

@@ -7,7 +7,6 @@ come in through ``env``; nothing here reads the process environment.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Mapping
@@ -15,11 +14,15 @@ from pathlib import Path
 from typing import TextIO
 
 from cg_action._errors import UsageError
-from cg_action._models import Report, Status
+from cg_action._models import Report
 
 
-def render(report: Report, fmt: str) -> str:
-    """The report in one of the formats: text, json, markdown, github, sarif."""
+def render(report: Report, fmt: str, *, path_prefix: str = "") -> str:
+    """The report in one of the formats: text, json, markdown, github, sarif.
+
+    ``path_prefix`` is put before file paths where GitHub reads them from the workspace root
+    (annotations, SARIF, Markdown links) when the run's root is a folder inside it.
+    """
     from cg_action._report import render_json, render_text
 
     if fmt == "text":
@@ -29,15 +32,15 @@ def render(report: Report, fmt: str) -> str:
     if fmt == "markdown":
         from cg_action._report._markdown import render_markdown
 
-        return render_markdown(report)
+        return render_markdown(report, path_prefix=path_prefix)
     if fmt == "sarif":
         from cg_action._report._sarif import render_sarif
 
-        return render_sarif(report)
+        return render_sarif(report, path_prefix=path_prefix)
     if fmt == "github":
         from cg_action._report._github import render_github_commands
 
-        commands, _ = render_github_commands(report)
+        commands, _ = render_github_commands(report, path_prefix=path_prefix)
         return commands
     raise UsageError(f"unknown format {fmt!r}")
 
@@ -57,6 +60,15 @@ def write_file(path: Path, text: str) -> None:
         raise
 
 
+def github_path_prefix(report: Report, env: Mapping[str, str]) -> str:
+    """The root's path inside the GitHub workspace ('' outside GitHub or at the workspace root)."""
+    from cg_action._github._env import github_context, is_github_actions, path_prefix
+
+    if not is_github_actions(env):
+        return ""
+    return path_prefix(github_context(env), report.root)
+
+
 def publish_github(
     report: Report,
     *,
@@ -66,83 +78,64 @@ def publish_github(
     err: TextIO,
 ) -> None:
     """Job summary, step outputs, JSON report and PR comment, as a GitHub workflow wants them."""
-    from cg_action._report._github import append_step_summary, render_github_commands, write_outputs
-    from cg_action._report._markdown import render_markdown
+    from cg_action._github._env import github_context, path_prefix
+    from cg_action._report import render_json
+    from cg_action._report._github import (
+        append_step_summary,
+        render_github_commands,
+        write_outputs,
+    )
+    from cg_action._report._markdown import needs_attention, render_markdown, render_pr_comment
 
-    repository = env.get("GITHUB_REPOSITORY") or None
-    sha = env.get("GITHUB_SHA") or None
-    server = env.get("GITHUB_SERVER_URL") or "https://github.com"
-    markdown = render_markdown(report, repository=repository, sha=sha, server_url=server)
-    _, not_annotated = render_github_commands(report)
+    context = github_context(env)
+    prefix = path_prefix(context, report.root)
+    markdown = render_markdown(
+        report,
+        repository=context.repository,
+        sha=context.sha,
+        server_url=context.server_url,
+        path_prefix=prefix,
+    )
+    _, not_annotated = render_github_commands(report, path_prefix=prefix)
     if not_annotated:
         markdown += (
             f"\n> {not_annotated} finding(s) were not annotated: GitHub shows at most 10 errors "
-            "and 10 warnings per step. The tables above list every one.\n"
+            "and 10 warnings per step and 50 per job. The tables above list every one.\n"
         )
-    summary = env.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        append_step_summary(markdown, Path(summary))
-    json_path = (
-        json_file or Path(env.get("RUNNER_TEMP") or tempfile.gettempdir()) / "cg-action-report.json"
+    if context.summary_file:
+        append_step_summary(markdown, context.summary_file)
+    json_path = json_file or Path(env.get("RUNNER_TEMP") or tempfile.gettempdir()) / (
+        "cg-action-report.json"
     )
-    from cg_action._report import render_json
-
     write_file(json_path, render_json(report))
-    output_file = env.get("GITHUB_OUTPUT")
-    if output_file:
-        write_outputs(report, output_file=Path(output_file), json_report=json_path)
-    if comment != "never":
-        _comment(
-            report,
-            env=env,
-            comment=comment,
-            markdown_kwargs={"repository": repository, "sha": sha, "server_url": server},
-            err=err,
-        )
-
-
-def _comment(
-    report: Report,
-    *,
-    env: Mapping[str, str],
-    comment: str,
-    markdown_kwargs: dict[str, str | None],
-    err: TextIO,
-) -> None:
-    from cg_action._github._comment import upsert_pr_comment
-    from cg_action._report._markdown import render_comment
-
-    pr_number = _pull_request_number(env)
-    if pr_number is None:
+    if context.output_file:
+        write_outputs(report, output_file=context.output_file, json_report=json_path)
+    if comment == "never":
+        return
+    if context.pr_number is None or not context.repository:
         err.write("cg-action: --comment: not a pull request event; no comment written\n")
         return
-    wrong = [f for f in report.findings if f.status is not Status.CHAINGUARD and f.ignored is None]
-    create = comment == "always" or bool(wrong)
     token = env.get("GITHUB_TOKEN") or ""
     if not token:
         err.write("::warning::cg-action: no GITHUB_TOKEN; the pull request comment was skipped\n")
         return
+    from cg_action._github._comment import upsert_pr_comment
+
+    # "on-findings" creates a comment only when something needs attention, but always edits
+    # an earlier one, so that a fixed pull request says "all clear".
     outcome = upsert_pr_comment(
-        api_url=env.get("GITHUB_API_URL") or "https://api.github.com",
-        repository=env.get("GITHUB_REPOSITORY") or "",
-        pr_number=pr_number,
+        api_url=context.api_url,
+        repository=context.repository,
+        pr_number=context.pr_number,
         token=token,
-        body=render_comment(report, **markdown_kwargs),  # type: ignore[arg-type]
-        create=create,
+        body=render_pr_comment(
+            report,
+            repository=context.repository,
+            sha=context.sha,
+            server_url=context.server_url,
+            path_prefix=prefix,
+        ),
+        create=comment == "always" or needs_attention(report),
     )
-    message = getattr(outcome, "warning", None)
-    if message:
-        err.write(f"::warning::cg-action: {message}\n")
-
-
-def _pull_request_number(env: Mapping[str, str]) -> int | None:
-    event_path = env.get("GITHUB_EVENT_PATH")
-    if not event_path:
-        return None
-    try:
-        event = json.loads(Path(event_path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    pull = event.get("pull_request") if isinstance(event, dict) else None
-    number = pull.get("number") if isinstance(pull, dict) else None
-    return number if isinstance(number, int) else None
+    if outcome.warning:
+        err.write(f"::warning::cg-action: {outcome.warning}\n")
