@@ -46,9 +46,18 @@ def render(report: Report, fmt: str, *, path_prefix: str = "") -> str:
 
 
 def write_file(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (a temporary file beside it, then a rename)."""
+    """Write ``text`` to ``path``: atomically for a regular file, directly for anything else.
+
+    A regular file gets a temporary file beside it and a rename, so a reader never sees half a
+    report. ``/dev/null``, ``/dev/stdout``, a FIFO or any other existing non-regular file is
+    written in place: renaming over it would replace the device with a file.
+    """
     path = path.expanduser()
-    directory = path.parent if str(path.parent) else Path()
+    if path.exists() and not path.is_file():
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        return
+    directory = path.parent
     directory.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
