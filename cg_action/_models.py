@@ -283,6 +283,16 @@ class Finding:
     ignored: Ignore | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConfigNotice:
+    """A configuration that defeats the purpose (PyPI first, credentials in a URL, ...)."""
+
+    location: Location
+    code: str  # e.g. "pypi-index-url", "credentials-in-url"
+    message: str  # never holds a secret
+    hint: str = ""
+
+
 class ReportKind(StrEnum):
     """Which command produced a report."""
 
@@ -320,6 +330,7 @@ class Report:
     only_changed: frozenset[tuple[Path, int | None, NormalizedName]] | None = None
     # with --only-changed: the (path, line, name) of dependencies added or changed on the branch
     notes: tuple[str, ...] = ()  # things the user should know that are not findings
+    config_notices: tuple[ConfigNotice, ...] = ()  # index configuration traps (never fail)
 
     def counts(self) -> dict[Status, int]:
         """How many findings have each status (every status present, zero included)."""

@@ -27,7 +27,7 @@ from cg_action._commands._options import (
     split_words,
 )
 from cg_action._errors import IndexAccessError, UsageError
-from cg_action._models import ExitCode, Report, ReportKind, SourceFile, Status
+from cg_action._models import ConfigNotice, ExitCode, Report, ReportKind, SourceFile, Status
 from cg_action._urls import CHAINGUARD_REMEDIATED_INDEX, PYPI_INDEX, redact_text, redact_url
 
 NAME = "check"
@@ -231,6 +231,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         )
         return ExitCode.INPUT if any(f.problems for f in loaded.files) else ExitCode.OK
 
+    notices = _config_notices(paths_from(args, env), primary.url, fallback is not None, env)
+
     only_changed = None
     if args.only_changed:
         only_changed = _changed(root, args, env, loaded.sources)
@@ -246,9 +248,34 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         fail_on=fail_on,
         only_changed=only_changed,
         notes=outcome.notes,
+        config_notices=notices,
     )
     _write_reports(report, fmt, args, env, out, err)
     return exit_code(report, network_errors=args.network_errors, err=err)
+
+
+def _config_notices(
+    paths: Sequence[Path], index_url: str, with_fallback: bool, env: Mapping[str, str]
+) -> tuple[ConfigNotice, ...]:
+    """The configuration traps under ``paths`` (they are reported, they never fail a check)."""
+    from cg_action._rewrite._interface import RewriteOptions
+    from cg_action._rewrite._lint import lint_paths
+
+    pip_config = env.get("PIP_CONFIG_FILE")
+    found = lint_paths(
+        paths,
+        options=RewriteOptions(index_url=index_url, fallback=with_fallback),
+        pip_config_file=Path(pip_config) if pip_config else None,
+    )
+    notices = []
+    for finding in found:
+        # The lint's messages name their place and may repeat the hint: reports add both.
+        message = finding.message.removeprefix(f"{finding.location}: ")
+        hint = "" if finding.hint and finding.hint in message else finding.hint
+        notices.append(
+            ConfigNotice(location=finding.location, code=finding.code, message=message, hint=hint)
+        )
+    return tuple(notices)
 
 
 def exit_code(report: Report, *, network_errors: str, err: TextIO) -> int:

@@ -100,6 +100,16 @@ def render_github_commands(
                 message=message,
             )
         )
+    for notice in report.config_notices:
+        annotations.append(
+            _Annotation(
+                level=Level.WARNING,
+                file=display_path(report, notice.location.path, prefix=path_prefix),
+                line=notice.location.line,
+                title=f"cg-action: index configuration ({notice.code})",
+                message=f"{notice.message}. {notice.hint}".strip(),
+            )
+        )
     lines: list[str] = []
     errors = warnings = skipped = 0
     for note in annotations:

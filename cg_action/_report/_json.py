@@ -55,6 +55,17 @@ def report_to_json(report: Report) -> JsonObject:
             }
             for f in sorted(report.files, key=lambda f: display_path(report, f.path))
         ],
+        "configuration": [
+            {
+                "file": display_path(report, n.location.path),
+                "line": n.location.line,
+                "code": n.code,
+                "message": n.message,
+                "hint": n.hint,
+            }
+            for n in report.config_notices
+        ],
+        "notes": list(report.notes),
     }
     match report.kind:
         case ReportKind.LIST:

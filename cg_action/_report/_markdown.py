@@ -75,7 +75,7 @@ render_comment = render_pr_comment  # the name the command layer uses
 
 def needs_attention(report: Report) -> bool:
     """Whether anything is worth a comment: a failing or warning finding, or an unreadable file."""
-    if report.has_input_errors:
+    if report.has_input_errors or report.config_notices:
         return True
     return any(level_of(report, f) in (Level.ERROR, Level.WARNING) for f in report.findings)
 
@@ -238,6 +238,10 @@ def _check_body(
             lines += ["", f"<details><summary>{title}</summary>", "", *table, "", "</details>"]
         else:
             lines += ["", f"### {title}", "", *table]
+    lines += _config_section(report, links)
+    if report.notes:
+        lines += ["", "### Notes", ""]
+        lines += [f"- {_escape_cell(note)}" for note in report.notes]
     if dropped:
         lines += [
             "",
@@ -271,6 +275,19 @@ def _row(report: Report, links: _Links, finding: Finding) -> str:
     if finding.ignored is not None:
         details = f"ignored ({finding.ignored.reason}): {details}"
     return f"| `{_escape_code(requirement_text(dep))}` | {where} | {_escape_cell(details)} |"
+
+
+def _config_section(report: Report, links: _Links) -> list[str]:
+    if not report.config_notices:
+        return []
+    lines = ["", "### :gear: Index configuration that defeats the purpose", ""]
+    lines += ["| Where | Trap | What to do |", "| --- | --- | --- |"]
+    for notice in report.config_notices:
+        where = links.cell(
+            display_path(report, notice.location.path, prefix=links.prefix), notice.location.line
+        )
+        lines.append(f"| {where} | {_escape_cell(notice.message)} | {_escape_cell(notice.hint)} |")
+    return lines
 
 
 def _problem_section(report: Report, links: _Links) -> list[str]:

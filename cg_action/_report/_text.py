@@ -143,11 +143,29 @@ def _check_lines(report: Report, *, color: bool) -> list[str]:
     lines.append(f"Failing: {len(failing)} (fails on: {fail_on})")
     if report.has_input_errors:
         lines.append("Some files could not be read in full; see the errors above.")
+    lines.extend(_notice_lines(report))
     steps = next_steps(report)
     if steps:
         lines.append("")
         lines.append("What to do next:")
         lines.extend(f"  - {step.text}" for step in steps)
+    return lines
+
+
+def _notice_lines(report: Report) -> list[str]:
+    lines: list[str] = []
+    if report.config_notices:
+        lines += ["", "Index configuration:"]
+        for notice in report.config_notices:
+            where = display_path(report, notice.location.path)
+            if notice.location.line is not None:
+                where += f":{notice.location.line}"
+            lines.append(f"  {where}: {notice.message} [{notice.code}]")
+            if notice.hint:
+                lines.append(f"    {notice.hint}")
+    if report.notes:
+        lines += ["", "Notes:"]
+        lines.extend(f"  - {note}" for note in report.notes)
     return lines
 
 

@@ -341,3 +341,24 @@ def test_pip_compile_hashes_against_upstream_are_locked_upstream(
     assert alpha["status"] == "locked-upstream"
     assert alpha["evidence"] == "digests"
     assert "match the fallback" in alpha["message"]
+
+
+def test_configuration_traps_are_reported_but_do_not_fail(
+    tmp_path: Path, indexes: tuple[LocalIndex, LocalIndex]
+) -> None:
+    cg, pypi = indexes
+    (tmp_path / "requirements.txt").write_text("--index-url https://pypi.org/simple\nalpha==1.0.0\n")
+    code, report, _ = check_json(tmp_path, cg, pypi)
+    assert code == 0
+    assert [(n["file"], n["line"], n["code"]) for n in report["configuration"]] == [
+        ("requirements.txt", 1, "pypi-index-url")
+    ]
+    code, out, _ = run_cli(
+        "check", str(tmp_path), "--root", str(tmp_path), "--index-url", cg.url,
+        "--fallback-index-url", pypi.url, "--no-cache", "--format", "github",
+    )
+    assert code == 0
+    assert any(
+        line.startswith("::warning file=requirements.txt,line=1,") and "pypi-index-url" in line
+        for line in out.splitlines()
+    )
