@@ -17,7 +17,9 @@ DATA = Path(__file__).resolve().parent / "data"
 def corpus_dir() -> Path:
     """The corpus folder; absent only outside the project's own checkouts."""
     if not CORPUS.is_dir():
-        if os.environ.get("CI"):
+        # The project's CI has the corpus beside the checkout; a CI elsewhere (a fork's
+        # GitHub workflow) says it does not with CG_ACTION_CORPUS_OPTIONAL=1.
+        if os.environ.get("CI") and not os.environ.get("CG_ACTION_CORPUS_OPTIONAL"):
             pytest.fail(f"the corpus is expected at {CORPUS} in CI")
         pytest.skip("the shared corpus is not beside this checkout")
     return CORPUS
