@@ -184,7 +184,8 @@ def test_recorded_index_is_evidence_and_no_evidence_says_so() -> None:
     hashed = dep("==3.0.2", hashes=("sha256:" + "a" * 64,), is_locked=True)
     result = verdict(hashed, served)
     assert result.status is Status.CHAINGUARD
-    assert result.evidence is not None and "no digests" in result.evidence
+    assert result.evidence is not None
+    assert "no digests" in result.evidence
 
 
 def test_blocked_probe() -> None:

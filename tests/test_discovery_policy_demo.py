@@ -60,15 +60,16 @@ def test_policy_ignores_with_reason_and_expiry(tmp_path: Path) -> None:
     assert policy.setting("fail-on") == ["missing"]
     assert [r.name for r in policy.ignores] == ["internal-tool", "old-thing"]
     assert policy.ignores[0].source == "pyproject.toml:9"
-    from tests.test_classify import dep
     from cg_action._models import Finding, Status
+    from tests.test_classify import dep
 
     findings = [
         Finding(dependency=dep("==1.0", name="internal-tool"), status=Status.MISSING, message="m"),
         Finding(dependency=dep("==1.0", name="old-thing"), status=Status.MISSING, message="m"),
     ]
     marked, notes = apply_ignores(findings, policy, today=dt.date(2026, 11, 1))
-    assert marked[0].ignored is not None and marked[0].ignored.reason == "built in-house"
+    assert marked[0].ignored is not None
+    assert marked[0].ignored.reason == "built in-house"
     assert marked[1].ignored is None
     assert "expired on 2020-01-01" in notes[0]
 

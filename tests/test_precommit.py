@@ -85,7 +85,7 @@ def _commit(
     for name, text in files.items():
         (repo / name).write_text(text)
     subprocess.run(["git", "add", *files], cwd=repo, check=True, env=env)
-    return subprocess.run(
+    return subprocess.run(  # noqa: PLW1510 - the caller asserts on the exit code
         ["git", "commit", "-q", "-m", "change"],
         cwd=repo,
         env=env,

@@ -130,7 +130,7 @@ def test_fail_on_none_passes_and_text_names_file_and_line(
 def test_wrong_token_is_exit_3_without_leaking(
     tmp_path: Path, indexes: tuple[LocalIndex, LocalIndex]
 ) -> None:
-    cg, pypi = indexes
+    cg, _ = indexes
     (tmp_path / "requirements.txt").write_text("alpha==1.0.0\n")
     code, out, err = run_cli(
         "check",
@@ -149,7 +149,7 @@ def test_wrong_token_is_exit_3_without_leaking(
 def test_unreachable_index_is_unknown_never_missing(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("alpha==1.0.0\nbeta==2.0.0\n")
     dead = f"http://127.0.0.1:{free_port()}/simple/"
-    code, out, err = run_cli(
+    code, out, _ = run_cli(
         "check",
         str(tmp_path),
         "--root",
@@ -300,7 +300,7 @@ def test_uv_lock_made_against_upstream_is_locked_upstream(
         )
         lock_text = (project / "uv.lock").read_text()
         assert FAKE_TOKEN not in lock_text
-        _, report, err = check_json(project, cg, pypi, "--fail-on", "none")
+        _, report, _ = check_json(project, cg, pypi, "--fail-on", "none")
         results[label] = {(r["name"], r["file"]): r["status"] for r in report["results"]}
     assert results["upstream"][("alpha", "uv.lock")] == "locked-upstream"
     assert results["upstream"][("beta", "uv.lock")] == "locked-upstream"
@@ -347,15 +347,26 @@ def test_configuration_traps_are_reported_but_do_not_fail(
     tmp_path: Path, indexes: tuple[LocalIndex, LocalIndex]
 ) -> None:
     cg, pypi = indexes
-    (tmp_path / "requirements.txt").write_text("--index-url https://pypi.org/simple\nalpha==1.0.0\n")
+    (tmp_path / "requirements.txt").write_text(
+        "--index-url https://pypi.org/simple\nalpha==1.0.0\n"
+    )
     code, report, _ = check_json(tmp_path, cg, pypi)
     assert code == 0
     assert [(n["file"], n["line"], n["code"]) for n in report["configuration"]] == [
         ("requirements.txt", 1, "pypi-index-url")
     ]
     code, out, _ = run_cli(
-        "check", str(tmp_path), "--root", str(tmp_path), "--index-url", cg.url,
-        "--fallback-index-url", pypi.url, "--no-cache", "--format", "github",
+        "check",
+        str(tmp_path),
+        "--root",
+        str(tmp_path),
+        "--index-url",
+        cg.url,
+        "--fallback-index-url",
+        pypi.url,
+        "--no-cache",
+        "--format",
+        "github",
     )
     assert code == 0
     assert any(

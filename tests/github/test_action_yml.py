@@ -235,11 +235,13 @@ def test_runs_like_a_runner(tmp_path: Path) -> None:
     assert "fake-chainguard-token" not in check.stdout + check.stderr
     annotations = check.stdout.splitlines()
     assert any(
-        line.startswith("::error file=examples/github-action/requirements.txt,line=5,") and "blinker" in line
+        line.startswith("::error file=examples/github-action/requirements.txt,line=5,")
+        and "blinker" in line
         for line in annotations
     ), annotations
     assert any(
-        line.startswith("::warning file=examples/github-action/requirements.txt,line=4,") and "itsdangerous" in line
+        line.startswith("::warning file=examples/github-action/requirements.txt,line=4,")
+        and "itsdangerous" in line
         for line in annotations
     ), annotations
     assert outputs["chainguard"] == "2"
