@@ -150,27 +150,45 @@ def index_config_from(args: argparse.Namespace, env: Mapping[str, str]) -> Index
     return index_config_for(args.index_url or CHAINGUARD_INDEX, args, env)
 
 
-def add_fallback_options(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
-    """--fallback-index-url / --no-fallback and the remediated index."""
+def add_fallback_options(
+    parser: argparse.ArgumentParser, env: Mapping[str, str], *, writing: bool = False
+) -> None:
+    """--fallback-index-url / --no-fallback and the remediated index.
+
+    ``writing``: the options say what a rewritten configuration lists (``rewrite``), not
+    which indexes are asked (``check``).
+    """
     group = parser.add_argument_group("fallback and remediated indexes")
     exclusive = group.add_mutually_exclusive_group()
     exclusive.add_argument(
         "--fallback-index-url",
         default=env.get("CG_ACTION_FALLBACK_INDEX_URL") or None,
         metavar="URL",
-        help=f"index asked about what the primary lacks (default: {PYPI_INDEX})",
+        help=(
+            f"index kept as a lower-priority source (default: {PYPI_INDEX})"
+            if writing
+            else f"index asked about what the primary lacks (default: {PYPI_INDEX})"
+        ),
     )
     exclusive.add_argument(
         "--no-fallback",
         action="store_true",
         default=env_flag(env, "CG_ACTION_NO_FALLBACK"),
-        help="do not ask a fallback index: what Chainguard lacks is 'missing'",
+        help=(
+            "remove PyPI from the configuration: what Chainguard lacks fails to install"
+            if writing
+            else "do not ask a fallback index: what Chainguard lacks is 'missing'"
+        ),
     )
     group.add_argument(
         "--remediated",
         action=argparse.BooleanOptionalAction,
         default=env_flag(env, "CG_ACTION_REMEDIATED") if "CG_ACTION_REMEDIATED" in env else None,
-        help="also consult the remediated index (+cgr.N builds with CVE fixes)",
+        help=(
+            "put the remediated index (+cgr.N builds with CVE fixes) in front"
+            if writing
+            else "also consult the remediated index (+cgr.N builds with CVE fixes)"
+        ),
     )
     group.add_argument(
         "--remediated-index-url",

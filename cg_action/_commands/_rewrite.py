@@ -39,7 +39,7 @@ def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
             "Never put credentials in it: they are not written"
         ),
     )
-    add_fallback_options(parser, env)
+    add_fallback_options(parser, env, writing=True)
     mode = parser.add_argument_group("mode")
     mode.add_argument(
         "--diff",
