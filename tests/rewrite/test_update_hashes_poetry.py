@@ -39,7 +39,10 @@ def cli(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def check_statuses(project: Path, index: LocalIndex, fallback: LocalIndex) -> dict[str, str]:
+def check_statuses(
+    project: Path, index: LocalIndex, fallback: LocalIndex, lockfile: str = "poetry.lock"
+) -> dict[str, str]:
+    """``cg-action check``'s status per name for the pins of one lockfile."""
     code, out, err = cli(
         *("check", str(project), "--root", str(project), "--index-url", index.url),
         *("--fallback-index-url", fallback.url, "--no-cache", "--no-netrc"),
@@ -47,7 +50,7 @@ def check_statuses(project: Path, index: LocalIndex, fallback: LocalIndex) -> di
     )
     assert code == 0, err
     results = json.loads(out)["results"]
-    return {r["name"]: r["status"] for r in results if r["file"] == "poetry.lock"}
+    return {r["name"]: r["status"] for r in results if r["file"] == lockfile}
 
 
 @pytest.fixture
