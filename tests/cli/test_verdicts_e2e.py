@@ -66,6 +66,8 @@ class Dists:
         return [
             *served(self.rebuilt, blocked=blocked),
             ServedFile(path=self.wheel(self.upstream, "gamma", "0.3.0"), upstream=True),
+            # mixed 1.0.0: Chainguard's wheel beside PyPI's sdist passed through
+            ServedFile(path=self.upstream / "mixed-1.0.0.tar.gz", upstream=True),
         ]
 
 
@@ -83,6 +85,8 @@ def dists(tmp_path_factory: pytest.TempPathFactory) -> Dists:
     make_wheel(found.rebuilt, "native", "1.0.0", tag=NATIVE_TAG, flavour="rebuilt")
     make_sdist(found.rebuilt, "native", "1.0.0", flavour="rebuilt")
     make_wheel(found.rebuilt, "newpy", "1.0.0", requires_python=">=3.13", flavour="rebuilt")
+    make_wheel(found.rebuilt, "mixed", "1.0.0", flavour="rebuilt")
+    make_sdist(found.upstream, "mixed", "1.0.0", flavour="upstream")
     make_wheel(found.remediated, "alpha", "1.0.0+cgr.1", flavour="remediated")
     make_wheel(found.remediated, "beta", "1.9.0+cgr.1", flavour="remediated")
     return found
@@ -640,3 +644,55 @@ def test_uv_export_pylock(tmp_path: Path, cg: ChainguardLike, pypi: LocalIndex) 
 
     locks = lock_both(tmp_path, cg, pypi, make)
     assert_lock_verdicts(locks, cg, pypi, ("alpha", "beta"), table_line)
+
+
+def uv_project(project: Path, *dependencies: str) -> Path:
+    project.mkdir(parents=True, exist_ok=True)
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "0.1.0"\nrequires-python = ">=3.10"\n'
+        f"dependencies = {json.dumps(list(dependencies))}\n"
+    )
+    return project
+
+
+@pytest.mark.tools
+def test_uv_lock_of_a_pass_through_version_is_fallback(tmp_path: Path, cg: ChainguardLike) -> None:
+    """Locked against Chainguard itself, a version it only passes through is still fallback."""
+    project = uv_project(tmp_path / "project", "gamma==0.3.0")
+    lock = uv_lock(project, cg.url, tmp_path / "home")
+    assert "/python-upstream/simple/gamma/0.3.0/" in lock.read_text()
+    code, report, err = check(project, cg.url, "--no-fallback")
+    assert code == 0, err
+    gamma = results(report)[("gamma", "uv.lock")]
+    assert (gamma["status"], gamma["matched_version"]) == ("fallback", "0.3.0")
+    assert gamma["line"] == table_line(lock, "gamma")
+    assert (
+        "only through its upstream fallback (files under /python-upstream/)" in (gamma["message"])
+    )
+    code, _, _ = check(project, cg.url, "--no-fallback", "--fail-on", "fallback")
+    assert code == 1
+
+
+@pytest.mark.tools
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "_classify._served: a lock made against the Chainguard index itself records "
+        "Chainguard's wheel (digests match) and, for the same version, the sdist the index "
+        "passes through under /python-upstream/; _recorded_upstream then turns the verdict "
+        "into locked-upstream ('recorded URL') and advises re-locking against Chainguard, "
+        "which gives the same lock. Whether Chainguard mixes built and passed-through files "
+        "in one version is not confirmed"
+    ),
+)
+def test_uv_lock_with_a_built_wheel_and_a_pass_through_sdist_is_chainguard(
+    tmp_path: Path, cg: ChainguardLike
+) -> None:
+    project = uv_project(tmp_path / "project", "mixed==1.0.0")
+    lock = uv_lock(project, cg.url, tmp_path / "home")
+    text = lock.read_text()
+    assert "/files/mixed/mixed-1.0.0-py3-none-any.whl" in text
+    assert "/python-upstream/simple/mixed/1.0.0/mixed-1.0.0.tar.gz" in text
+    _, report, _ = check(project, cg.url, "--no-fallback")
+    mixed = results(report)[("mixed", "uv.lock")]
+    assert mixed["status"] == "chainguard", mixed["message"]
