@@ -1,6 +1,6 @@
 """An index on 127.0.0.1 that behaves like Chainguard Libraries for Python, for the tests.
 
-What it copies from the real index (see docs/chainguard-python.md in the project's notes):
+What it copies from the real index (as Chainguard documents it):
 
 - ``/python/simple/<name>/`` answers PEP 691 JSON or PEP 503 HTML by the ``Accept`` header
   (``form`` forces one of them); links carry ``#sha256=`` and ``data-requires-python``;
