@@ -297,14 +297,18 @@ def _served(
             evidence_text = "digests"
         else:
             evidence_text = "digests"
-    recorded_reason = _recorded_upstream(dep, context)
-    if upstream_reason is None and recorded_reason is not None:
-        upstream_reason = recorded_reason
-        evidence_text = "recorded URL" if "URL" in recorded_reason else "recorded index"
-    if recorded and not index_digests and evidence_text is None:
-        evidence_text = (
-            "version only: the index lists no digests, so the recorded ones were not compared"
-        )
+    if evidence_text is None:
+        # Digests are the strongest evidence; only where they cannot be compared do the
+        # recorded URLs and index speak (a lock may list Chainguard's wheel beside a
+        # pass-through sdist: its digests decide, not the sdist's URL).
+        recorded_reason = _recorded_upstream(dep, context)
+        if recorded_reason is not None:
+            upstream_reason = recorded_reason
+            evidence_text = "recorded URL" if "URL" in recorded_reason else "recorded index"
+        elif recorded:
+            evidence_text = (
+                "version only: the index lists no digests, so the recorded ones were not compared"
+            )
     if upstream_reason is not None:
         return Finding(
             dependency=dep,
@@ -344,14 +348,13 @@ def _served(
         if remediated_version == version:
             notes.append(f"{version} is a remediated build (CVE fixes)")
         elif dep.version is not None and remediated_version.public == dep.version.public:
-            notes.append(
-                f"a remediated build {remediated_version} exists: "
-                + (
-                    "re-lock to take it"
-                    if dep.is_locked
-                    else "the remediated index serves it for this pin"
-                )
-            )
+            if dep.is_locked:
+                taken = "re-lock to take it"
+            elif dep.specifier.contains(remediated_version, prereleases=True):
+                taken = "the remediated index serves it for this pin"
+            else:  # === never matches a local label
+                taken = "the pin excludes it (===): change the pin to take it"
+            notes.append(f"a remediated build {remediated_version} exists: {taken}")
         else:
             notes.append(f"a remediated build {remediated_version} is available as an upgrade")
     if files and all(f.yanked for f in files):

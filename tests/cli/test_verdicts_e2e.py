@@ -365,13 +365,6 @@ def test_remediated_builds_for_pins_and_locks(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "_classify._remediation offers X+cgr.N to a pin '===X' and says the remediated index "
-        "serves it for this pin, but '===X' never matches 'X+cgr.N' (arbitrary equality)"
-    ),
-)
 def test_arbitrary_equality_pin_is_not_offered_a_remediated_build(
     tmp_path: Path, dists: Dists, cg: ChainguardLike
 ) -> None:
@@ -674,17 +667,6 @@ def test_uv_lock_of_a_pass_through_version_is_fallback(tmp_path: Path, cg: Chain
 
 
 @pytest.mark.tools
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "_classify._served: a lock made against the Chainguard index itself records "
-        "Chainguard's wheel (digests match) and, for the same version, the sdist the index "
-        "passes through under /python-upstream/; _recorded_upstream then turns the verdict "
-        "into locked-upstream ('recorded URL') and advises re-locking against Chainguard, "
-        "which gives the same lock. Whether Chainguard mixes built and passed-through files "
-        "in one version is not confirmed"
-    ),
-)
 def test_uv_lock_with_a_built_wheel_and_a_pass_through_sdist_is_chainguard(
     tmp_path: Path, cg: ChainguardLike
 ) -> None:

@@ -20,7 +20,7 @@ def options_for(case: str) -> RewriteOptions:
 
 
 def test_every_format_has_a_golden_case() -> None:
-    names = {f.name for case in CASES for f in (GOLDEN / case / "before").iterdir()}
+    names = {f.name for case in CASES for f in (GOLDEN / case / "before").iterdir() if f.is_file()}
     assert {"pip.conf", "pip.ini", "requirements.txt", "requirements.in", "pyproject.toml"} <= names
     assert {"uv.toml", "Pipfile"} <= names
 
@@ -30,7 +30,7 @@ def test_rewrite_matches_golden(case: str, tmp_path: Path) -> None:
     work = tmp_path / case
     shutil.copytree(GOLDEN / case / "before", work)
     options = options_for(case)
-    for before in sorted(work.iterdir()):
+    for before in sorted(p for p in work.iterdir() if p.is_file()):
         fmt = config_format(before, explicit=True)
         assert fmt is not None
         plan = plan_rewrite(before, fmt, options)
@@ -52,7 +52,7 @@ def test_crlf_and_bom_survive() -> None:
 
 def test_golden_after_files_carry_no_literal_secret() -> None:
     for case in CASES:
-        for after in (GOLDEN / case / "after").iterdir():
+        for after in (p for p in (GOLDEN / case / "after").iterdir() if p.is_file()):
             text = after.read_text(encoding="utf-8-sig")
             if "private.example.com" not in text:
                 assert "fake-token" not in text, after
