@@ -1,9 +1,12 @@
 """``cg-action update-hashes``: point lockfile digests at the files Chainguard serves.
 
-Handles requirements files with ``--hash`` options and ``uv.lock`` (see
-``cg_action._rewrite._hashes``). Versions never change; versions Chainguard does not serve are
-left as they are and listed. ``--append`` keeps the upstream digests beside Chainguard's where
-the format allows several (requirements files); ``--diff`` shows the change and writes nothing.
+Handles requirements files with ``--hash`` options, ``uv.lock``, ``poetry.lock``,
+``pdm.lock``, ``Pipfile.lock`` and ``pylock.toml`` (see ``cg_action._rewrite._hashes`` and
+its ``_hashes_<format>`` modules). Versions never change; versions Chainguard does not serve
+are left as they are and listed. ``--append`` keeps the upstream digests beside Chainguard's
+where the format allows several (requirements, poetry.lock, pdm.lock, Pipfile.lock);
+``--diff`` shows the change and writes nothing. ``--relock`` re-runs pip-compile on
+pip-compile outputs against the Chainguard index instead of editing their digests.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from cg_action._commands._options import (
     add_client_options,
@@ -20,6 +23,12 @@ from cg_action._commands._options import (
     env_flag,
 )
 from cg_action._models import ExitCode
+
+if TYPE_CHECKING:
+    from packaging.utils import NormalizedName
+
+    from cg_action._models import Dependency, FileFormat, ProjectAnswer
+    from cg_action._rewrite._hashes import HashUpdate
 
 NAME = "update-hashes"
 HELP = "replace lockfile digests with Chainguard's"
@@ -34,7 +43,15 @@ def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
         "--append",
         action="store_true",
         default=env_flag(env, "CG_ACTION_APPEND"),
-        help="keep the recorded digests and add Chainguard's beside them (requirements files)",
+        help="keep the recorded digests and add Chainguard's beside them "
+        "(requirements, poetry.lock, pdm.lock, Pipfile.lock)",
+    )
+    parser.add_argument(
+        "--relock",
+        action="store_true",
+        default=env_flag(env, "CG_ACTION_RELOCK"),
+        help="re-run pip-compile on pip-compile outputs against the Chainguard index "
+        "(versions may change) instead of editing their digests",
     )
     parser.add_argument(
         "--diff",
@@ -46,7 +63,6 @@ def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
 
 def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
     """Read the lockfiles, ask the index once per project, rewrite the digests."""
-    from packaging.utils import NormalizedName
 
     from cg_action._commands._options import (
         client_settings_from,
@@ -54,38 +70,48 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         paths_from,
     )
     from cg_action._index import IndexClient
-    from cg_action._models import Dependency
+    from cg_action._models import FileFormat
     from cg_action._rewrite._files import find_config_files
-    from cg_action._rewrite._hashes import update_requirements, update_uv_lock
     from cg_action._rewrite._interface import ConfigFormat
     from cg_action._rewrite._plan import FilePlan, apply_plan, read_config
+    from cg_action._sources._dispatch import parse_file
     from cg_action._sources._requirements import parse_requirements
-    from cg_action._sources._uv_lock import parse_uv_lock
 
     index = index_config_from(args, env)
-    targets: list[tuple[str, Path, list[Dependency]]] = []
+    targets: list[tuple[FileFormat, Path, list[Dependency]]] = []
+    relocks: list[Path] = []
     for path, fmt in find_config_files(paths_from(args, env)):
-        if fmt is ConfigFormat.LOCK and path.name == "uv.lock":
-            deps = list(parse_uv_lock(path).dependencies)
-            targets.append(("uv", path, deps))
+        if fmt is ConfigFormat.LOCK:
+            source = parse_file(path)
+            targets.append((source.format, path, list(source.dependencies)))
         elif fmt is ConfigFormat.REQUIREMENTS:
             source = parse_requirements(path, environ=env)
+            if args.relock and source.format is FileFormat.PIP_COMPILE:
+                relocks.append(path)
+                continue
             deps = [d for d in source.dependencies if d.hashes and d.location.path == path]
             if deps:
-                targets.append(("requirements", path, deps))
-    names: list[NormalizedName] = [d.name for _, _, deps in targets for d in deps]
+                targets.append((FileFormat.REQUIREMENTS, path, deps))
+    left: list[str] = []
+    if relocks:
+        from cg_action._rewrite._hashes_relock import relock
+
+        for path in relocks:
+            plan = relock(path, index, env=env)
+            if args.diff:
+                out.write(plan.diff())
+            elif apply_plan(plan):
+                out.write(f"relocked {path} against the Chainguard index\n")
+    names: list[NormalizedName] = [d.name for _, _, deps in targets for d in deps if d.version]
     if not names:
-        out.write("no lockfile with digests found\n")
+        if not relocks:
+            out.write("no lockfile with digests found\n")
         return ExitCode.OK
     with IndexClient(client_settings_from(args, env)) as client:
         answers = client.get_projects(index, names)
-    left: list[str] = []
-    for kind, path, deps in targets:
+    for file_format, path, deps in targets:
         config = read_config(path)
-        if kind == "uv":
-            update = update_uv_lock(config.text, path, answers, index.url)
-        else:
-            update = update_requirements(config.text, deps, answers, append=args.append)
+        update = _update(file_format, config.text, path, deps, answers, index.url, args.append)
         plan = FilePlan(source=config, new_text=update.text)
         left.extend(f"{path}: {item}" for item in update.left)
         if args.diff:
@@ -97,3 +123,42 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
     for item in left:
         out.write(f"left: {item}\n")
     return ExitCode.OK
+
+
+def _update(
+    file_format: FileFormat,
+    text: str,
+    path: Path,
+    deps: list[Dependency],
+    answers: Mapping[NormalizedName, ProjectAnswer],
+    index_url: str,
+    append: bool,
+) -> HashUpdate:
+    """The new text of one lockfile, by its format."""
+    from cg_action._compat import assert_never
+    from cg_action._models import FileFormat
+    from cg_action._rewrite import (
+        _hashes,
+        _hashes_pdm,
+        _hashes_pipfile,
+        _hashes_poetry,
+        _hashes_pylock,
+    )
+
+    match file_format:
+        case FileFormat.REQUIREMENTS | FileFormat.PIP_COMPILE:
+            return _hashes.update_requirements(text, deps, answers, append=append)
+        case FileFormat.UV_LOCK:
+            return _hashes.update_uv_lock(text, path, answers, index_url)
+        case FileFormat.POETRY_LOCK:
+            return _hashes_poetry.update_poetry_lock(text, path, answers, append=append)
+        case FileFormat.PDM_LOCK:
+            return _hashes_pdm.update_pdm_lock(text, path, answers, append=append)
+        case FileFormat.PIPFILE_LOCK:
+            return _hashes_pipfile.update_pipfile_lock(text, path, answers, append=append)
+        case FileFormat.PYLOCK:
+            return _hashes_pylock.update_pylock(text, path, answers, index_url)
+        case FileFormat.PYPROJECT | FileFormat.PIPFILE:
+            return _hashes.HashUpdate(text=text)
+        case _:
+            assert_never(file_format)

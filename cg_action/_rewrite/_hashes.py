@@ -12,6 +12,10 @@ not serve is left as it is and listed. Supported here:
   when at least one file remains, otherwise the package is left and listed; the package's
   ``source = { registry = ... }`` becomes the Chainguard index. One digest per file: replaced.
 
+``poetry.lock``, ``pdm.lock``, ``Pipfile.lock`` and ``pylock.toml`` have their own modules
+(``_hashes_<format>.py``); the file lists of Poetry and PDM are edited here
+(``rewrite_file_array``), and ``_hashes_relock`` re-runs pip-compile.
+
 The fetching is done by the caller (``IndexClient.get_projects``); this module is pure.
 """
 
@@ -61,6 +65,13 @@ def served_files(
 def sha256_of(file: IndexFile) -> str | None:
     """The file's sha256 digest as the index lists it (None: the index gave none)."""
     return next((h.value for h in file.hashes if h.algorithm == "sha256"), None)
+
+
+def release_files(
+    answers: Mapping[NormalizedName, ProjectAnswer], name: NormalizedName, version: Version
+) -> tuple[IndexFile, ...]:
+    """Chainguard's files of exactly this version that carry a sha256 digest."""
+    return tuple(f for f in served_files(answers, name, version) if sha256_of(f))
 
 
 def file_key(filename: str) -> tuple[str, ...] | None:
@@ -204,3 +215,84 @@ def _point_at(artifact: Any, served: Mapping[tuple[str, ...], IndexFile]) -> Non
     for stale in ("size", "upload-time"):
         if stale in artifact:
             del artifact[stale]
+
+
+# ---------------------------------------------------------------- file lists (Poetry, PDM)
+
+
+def file_entry_name(entry: Any) -> str | None:
+    """The file name of a ``{file = ..., hash = ...}`` or ``{url = ..., hash = ...}`` entry."""
+    for key in ("file", "url"):
+        value = plain(entry.get(key)) if hasattr(entry, "get") else None
+        if isinstance(value, str):
+            return value.rsplit("/", 1)[-1].split("#", 1)[0]
+    return None
+
+
+def is_release_file(filename: str | None, name: NormalizedName, version: Version) -> bool:
+    """Whether a file name belongs to this release (name spelling and case ignored)."""
+    key = file_key(filename) if filename else None
+    return key is not None and key[1] == name and Version(key[2]) == version
+
+
+def rewrite_file_array(
+    array: Any,
+    name: NormalizedName,
+    version: Version,
+    files: tuple[IndexFile, ...],
+    *,
+    append: bool,
+) -> None:
+    """Make a lock's list of release files (Poetry, PDM) name Chainguard's files.
+
+    These lists hold every file of the release, not a choice per platform, so the release's
+    entries become Chainguard's files of the version (``append``: Chainguard's are added and
+    the recorded ones stay). An entry of Chainguard's file name is updated in place, keeping
+    its position and comments; entries of other releases (Poetry 1.x lists every locked
+    version of a name together) are not touched. ``{file = ...}`` entries get Chainguard's
+    file name, ``{url = ...}`` entries its URL.
+    """
+    import tomlkit
+
+    wanted = {f"sha256:{sha256_of(f)}": f for f in files}
+    by_key = {file_key(f.filename): f for f in files}
+    uses_url = False
+    done: set[str] = set()
+    dropped: list[int] = []
+    for position, entry in enumerate(list(array)):
+        filename = file_entry_name(entry)
+        if not is_release_file(filename, name, version):
+            continue
+        uses_url = uses_url or "url" in entry
+        digest = plain(entry.get("hash"))
+        if digest in wanted:
+            done.add(str(digest))
+            continue
+        if append:
+            continue
+        match = by_key.get(file_key(filename or ""))
+        if match is None or f"sha256:{sha256_of(match)}" in done:
+            dropped.append(position)
+            continue
+        _set_entry(entry, match)
+        done.add(f"sha256:{sha256_of(match)}")
+    for position in reversed(dropped):
+        del array[position]
+    for digest, file in wanted.items():
+        if digest in done:
+            continue
+        entry = tomlkit.inline_table()
+        if uses_url:
+            entry["url"] = file.url
+        else:
+            entry["file"] = file.filename
+        entry["hash"] = digest
+        array.append(entry)
+
+
+def _set_entry(entry: Any, file: IndexFile) -> None:
+    if "url" in entry:
+        set_value(entry, "url", file.url)
+    else:
+        set_value(entry, "file", file.filename)
+    set_value(entry, "hash", f"sha256:{sha256_of(file)}")
