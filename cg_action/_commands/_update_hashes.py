@@ -22,7 +22,7 @@ from cg_action._commands._options import (
     add_paths_argument,
     env_flag,
 )
-from cg_action._models import ExitCode
+from cg_action._models import ExitCode, Unavailable
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
@@ -80,9 +80,17 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
     index = index_config_from(args, env)
     targets: list[tuple[FileFormat, Path, list[Dependency]]] = []
     relocks: list[Path] = []
+    unreadable = 0
     for path, fmt in find_config_files(paths_from(args, env)):
         if fmt is ConfigFormat.LOCK:
             source = parse_file(path)
+            if source.problems:
+                # Part of this lock could not be read: rewriting the rest could lose entries.
+                unreadable += 1
+                for problem in source.problems:
+                    err.write(f"cg-action: {problem}\n")
+                err.write(f"cg-action: {path} was left unchanged: fix the problems above first\n")
+                continue
             targets.append((source.format, path, list(source.dependencies)))
         elif fmt is ConfigFormat.REQUIREMENTS:
             source = parse_requirements(path, environ=env)
@@ -104,11 +112,20 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
                 out.write(f"relocked {path} against the Chainguard index\n")
     names: list[NormalizedName] = [d.name for _, _, deps in targets for d in deps if d.version]
     if not names:
-        if not relocks:
+        if not relocks and not unreadable:
             out.write("no lockfile with digests found\n")
-        return ExitCode.OK
+        return ExitCode.INPUT if unreadable else ExitCode.OK
     with IndexClient(client_settings_from(args, env)) as client:
         answers = client.get_projects(index, names)
+    unknown = {n: a for n, a in answers.items() if isinstance(a, Unavailable)}
+    if unknown:
+        # A network failure is not "not served": write nothing rather than half an update.
+        for name, answer in sorted(unknown.items()):
+            err.write(
+                f"cg-action: unknown: {name}: the index could not be asked ({answer.reason})\n"
+            )
+        err.write("cg-action: no lockfile was changed; run again when the index answers\n")
+        return ExitCode.INDEX
     for file_format, path, deps in targets:
         config = read_config(path)
         update = _update(file_format, config.text, path, deps, answers, index.url, args.append)
@@ -122,7 +139,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
             )
     for item in left:
         out.write(f"left: {item}\n")
-    return ExitCode.OK
+    return ExitCode.INPUT if unreadable else ExitCode.OK
 
 
 def _update(
