@@ -119,10 +119,24 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         write_file(args.output, text)
     else:
         out.write(text)
+    from cg_action._verify._model import IndexCheck
+
+    unasked = [
+        p
+        for p in report.packages
+        if p.index is not None and p.index.outcome is IndexCheck.UNAVAILABLE
+    ]
     if args.fail_under is not None and report.is_below(args.fail_under):
         err.write(
             f"cg-action: verification coverage {format_coverage(report)} "
             f"is below --fail-under {args.fail_under:g}%\n"
         )
         return ExitCode.FINDINGS
+    if unasked:
+        # The comparison the user asked for could not be made: say so in the exit code too.
+        err.write(
+            f"cg-action: {len(unasked)} distribution(s) could not be compared with the index "
+            "(see 'unavailable' above)\n"
+        )
+        return ExitCode.INDEX
     return ExitCode.OK
