@@ -88,9 +88,13 @@ def main(
     env = os.environ if env is None else env
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
-    parser = _build_parser(env, _wanted_command(argv))
     try:
+        # Option defaults come from CG_ACTION_* variables: a bad value is a usage error too.
+        parser = _build_parser(env, _wanted_command(argv))
         args = parser.parse_args(argv)
+    except CgActionError as exc:
+        err.write(f"cg-action: error: {redact_text(exc.diagnostics())}\n")
+        return ExitCode.INPUT
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
     if args.command is None:

@@ -407,7 +407,7 @@ class IndexConfig:
 class ClientSettings:
     """How the index client behaves: concurrency, time limits, cache."""
 
-    concurrency: int = 16
+    concurrency: int = 50
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     total_timeout: float = 120.0  # bound on one project's retries, in seconds

@@ -110,3 +110,10 @@ def test_help_lists_commands_and_exit_codes() -> None:
     )
     for word in ("check", "list", "rewrite", "update-hashes", "verify", "demo", "exit codes"):
         assert word in result.stdout
+
+
+def test_bad_environment_defaults_are_usage_errors() -> None:
+    for env in ({"CG_ACTION_CONCURRENCY": "abc"}, {"CG_ACTION_NO_FALLBACK": "maybe"}):
+        err = io.StringIO()
+        assert main(["check", "."], env=env, out=io.StringIO(), err=err) == 2
+        assert next(iter(env)) in err.getvalue()

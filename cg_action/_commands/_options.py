@@ -38,6 +38,17 @@ def env_flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
     raise UsageError(f"{name}={raw!r} is not a boolean; use true or false")
 
 
+def env_number(env: Mapping[str, str], name: str, default: float) -> float:
+    """A number from an environment variable; anything else is a usage error."""
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise UsageError(f"{name}={raw!r} is not a number") from None
+
+
 def env_list(env: Mapping[str, str], name: str) -> list[str]:
     """A list from an environment variable: items separated by commas, spaces or newlines."""
     raw = env.get(name, "")
@@ -204,8 +215,8 @@ def add_client_options(parser: argparse.ArgumentParser, env: Mapping[str, str]) 
     group.add_argument(
         "--concurrency",
         type=int,
-        default=int(env.get("CG_ACTION_CONCURRENCY", "16")),
-        help="index requests in flight at once (default: 16)",
+        default=int(env_number(env, "CG_ACTION_CONCURRENCY", 50)),
+        help="index requests in flight at once (default: 50, as uv downloads)",
     )
     group.add_argument(
         "--cache-dir",
@@ -222,7 +233,7 @@ def add_client_options(parser: argparse.ArgumentParser, env: Mapping[str, str]) 
     group.add_argument(
         "--cache-ttl",
         type=float,
-        default=float(env.get("CG_ACTION_CACHE_TTL", "600")),
+        default=env_number(env, "CG_ACTION_CACHE_TTL", 600),
         metavar="SECONDS",
         help="use a cached answer without asking again for this long (default: 600)",
     )
