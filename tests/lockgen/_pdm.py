@@ -88,7 +88,10 @@ def write_project(project: Path, index_url: str) -> Path:
 
 def pdm_lock(project: Path, home: Path) -> Path:
     """Run ``pdm lock`` for every group in ``project`` and return the lock file."""
-    run([_pdm(), "lock", "-G", ":all"], project, pdm_env(home))
+    # gamma is pinned differently below and above Python 3.12: pdm resolves one version per
+    # package, so the lock is made for two targets, the second appended (pdm's documented way).
+    run([_pdm(), "lock", "-G", ":all", "--python", "<3.12"], project, pdm_env(home))
+    run([_pdm(), "lock", "-G", ":all", "--python", ">=3.12", "--append"], project, pdm_env(home))
     return project / "pdm.lock"
 
 
