@@ -1,7 +1,10 @@
 """The on-disk cache of project pages: one file per (index URL without credentials, project).
 
-Each entry holds the raw body, its content type, the status (200 or 404), ``ETag``,
-``Last-Modified`` and the fetch time; never a request header, so never a credential. Within
+Each entry holds a body, its content type, the status (200 or 404), ``ETag``,
+``Last-Modified`` and the fetch time; never a request header, so never a credential. The client
+stores a page it has read as the *parsed* project (``STORED_TYPE``: compact JSON of the files
+with their resolved URLs, hashes and versions), so a warm run neither parses HTML nor joins
+URLs; an entry with a raw page body (an older cache) is still read. Within
 the TTL an entry answers with no request; after it the client revalidates with
 ``If-None-Match`` / ``If-Modified-Since`` and a 304 only refreshes the time. Writes go to a
 temporary file in the same directory and are moved into place with ``os.replace``, so two runs
@@ -24,13 +27,20 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+from cg_action._index._files import PageError
+from cg_action._models import Hash, IndexFile, IndexProject
 from cg_action._urls import redact_url
 
 logger = logging.getLogger(__name__)
 
 _FORMAT = 1
 _SUFFIX = ".page"
+STORED_TYPE = "application/vnd.cg-action.project.v1+json"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -126,3 +136,86 @@ class PageCache:
             logger.warning("cannot write the cache entry %s: %s", path, exc)
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
+
+
+def encode_project(project: IndexProject) -> bytes:
+    """The compact ``STORED_TYPE`` body of a parsed project (read back by ``decode_project``).
+
+    Each file is a list ``[filename, url, version, [[algorithm, value], ...],
+    requires_python, yanked, yanked_reason, has_core_metadata]``; versions are strings.
+    """
+    files = [
+        [
+            f.filename,
+            f.url,
+            None if f.version is None else str(f.version),
+            [[h.algorithm, h.value] for h in f.hashes],
+            f.requires_python,
+            f.yanked,
+            f.yanked_reason,
+            f.has_core_metadata,
+        ]
+        for f in project.files
+    ]
+    document = {"files": files, "versions": [str(v) for v in project.versions]}
+    return json.dumps(document, separators=(",", ":")).encode()
+
+
+def _typed(value: Any, kind: type, what: str) -> Any:
+    if not isinstance(value, kind):
+        raise PageError(f"damaged cache entry: {what} is not a {kind.__name__}")
+    return value
+
+
+def _optional_str(value: Any, what: str) -> str | None:
+    return None if value is None else str(_typed(value, str, what))
+
+
+def decode_project(data: bytes, *, name: NormalizedName, index_url: str) -> IndexProject:
+    """The project an ``encode_project`` body holds; ``PageError`` when it is damaged."""
+    try:
+        document = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PageError(f"damaged cache entry: {exc}") from exc
+    parsed: dict[str, Version] = {}  # one Version per distinct string: many files share one
+
+    def version(raw: Any) -> Version:
+        text = str(_typed(raw, str, "a version"))
+        found = parsed.get(text)
+        if found is None:
+            found = parsed[text] = Version(text)
+        return found
+
+    try:
+        entries = _typed(_typed(document, dict, "the entry").get("files"), list, "files")
+        files = []
+        for entry in entries:
+            (filename, url, raw_version, hashes, requires_python, yanked, reason, metadata) = (
+                _typed(entry, list, "a file")
+            )
+            files.append(
+                IndexFile(
+                    filename=str(_typed(filename, str, "a file name")),
+                    url=str(_typed(url, str, "a file URL")),
+                    version=None if raw_version is None else version(raw_version),
+                    hashes=tuple(
+                        Hash(
+                            algorithm=str(_typed(a, str, "a hash")),
+                            value=str(_typed(v, str, "a hash")),
+                        )
+                        for a, v in _typed(hashes, list, "hashes")
+                    ),
+                    requires_python=_optional_str(requires_python, "requires-python"),
+                    yanked=bool(_typed(yanked, bool, "yanked")),
+                    yanked_reason=_optional_str(reason, "a yanked reason"),
+                    has_core_metadata=bool(_typed(metadata, bool, "core-metadata")),
+                )
+            )
+        versions = tuple(version(v) for v in _typed(document.get("versions"), list, "versions"))
+    except PageError:
+        raise
+    except (ValueError, TypeError) as exc:  # a wrong shape, or InvalidVersion
+        raise PageError(f"damaged cache entry: {exc}") from exc
+    return IndexProject(
+        name=name, index_url=redact_url(index_url), files=tuple(files), versions=versions
+    )

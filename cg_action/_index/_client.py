@@ -22,6 +22,7 @@ when a request is really needed: a run answered from a fresh cache never imports
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import sys
 import threading
@@ -38,7 +39,13 @@ from packaging.utils import NormalizedName
 from cg_action import __version__
 from cg_action._errors import IndexAuthError, IndexUnreachableError
 from cg_action._index._auth import basic_auth_header, is_same_origin, resolve_credentials
-from cg_action._index._cache import CachedPage, PageCache
+from cg_action._index._cache import (
+    STORED_TYPE,
+    CachedPage,
+    PageCache,
+    decode_project,
+    encode_project,
+)
 from cg_action._index._files import PageError
 from cg_action._index._html import parse_html_page
 from cg_action._index._json import parse_json_page
@@ -151,7 +158,9 @@ def decode_page(
     mime, _, params = content_type.partition(";")
     mime = mime.strip().lower()
     try:
-        if mime in _JSON_TYPES:
+        if mime == STORED_TYPE:
+            project = decode_project(body, name=name, index_url=index_url)
+        elif mime in _JSON_TYPES:
             project = parse_json_page(body, page_url, name=name, index_url=index_url)
         elif mime in _HTML_TYPES:
             charset = "utf-8"
@@ -607,6 +616,11 @@ class IndexClient:
             )
         answer = self._decode_entry(page, name, index_url)
         if self._cache is not None and not isinstance(answer, Unavailable):
+            if isinstance(answer, Found) and page.content_type != STORED_TYPE:
+                # keep the parsed project, not the page: a warm run then parses nothing
+                page = dataclasses.replace(
+                    page, body=encode_project(answer.project), content_type=STORED_TYPE
+                )
             self._cache.store(index_url, name, page)
         return answer
 

@@ -93,6 +93,13 @@ _PATH_EXTRAS = re.compile(r"^(.+?)\s*(\[[^\]]+\])$")
 _HEX = re.compile(r"^[0-9a-f]+$")
 _SHELL_SPECIAL = re.compile(r"[\"'\\]")
 _SHELL_SPACE = re.compile(r"[ \t\r\n]+")
+# The common line ``name==1.2.3`` (no extras, marker, option or ${VAR}): read without the full
+# PEP 508 parser, giving exactly the Dependency the full path gives.
+_PLAIN_PIN = re.compile(
+    r"([A-Z0-9](?:[A-Z0-9._-]*[A-Z0-9])?)==([0-9]+(?:\.[0-9]+)*"
+    r"(?:(?:a|b|rc)[0-9]+)?(?:\.post[0-9]+)?(?:\.dev[0-9]+)?)",
+    re.IGNORECASE,
+)
 
 _VCS = ("git", "hg", "svn", "bzr")
 _URL_SCHEMES = frozenset({"http", "https", "file", "ftp"})
@@ -644,6 +651,18 @@ class _Reader:
         self, here: _Here, content: str, comment: str, stack: tuple[tuple[Path, Path], ...]
     ) -> int | None:
         """Handle one logical line; the index of the dependency it adds, if any."""
+        plain = _PLAIN_PIN.fullmatch(content)
+        if plain is not None:
+            name, version = plain.groups()
+            dependency = Dependency(
+                name=canonicalize_name(name),
+                display_name=name,
+                kind=DependencyKind.PINNED,
+                location=here.location,
+                specifier=SpecifierSet(f"=={version}"),
+                version=Version(version),
+            )
+            return self._add(here, dependency, (), comment)
         args, option_text = _split_args_options(content)
         try:
             tokens = _shell_words(option_text)
@@ -712,6 +731,12 @@ class _Reader:
             dependency = self._requirement(here, args)
         if dependency is None:
             return None
+        return self._add(here, dependency, hashes, comment)
+
+    def _add(
+        self, here: _Here, dependency: Dependency, hashes: Sequence[Hash], comment: str
+    ) -> int:
+        """Keep a dependency read from a line, with its hashes and inline ignore."""
         ignore = _parse_ignore(comment) if comment else None
         if isinstance(ignore, str):
             self.problem(here, ignore)
