@@ -230,6 +230,18 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
             f"{redact_text(exc.diagnostics())}\n"
         )
         return ExitCode.INPUT if any(f.problems for f in loaded.files) else ExitCode.OK
+    checked = [f for f in outcome.findings if f.status is not Status.NOT_INDEXED]
+    if (
+        args.network_errors == "warn"
+        and checked
+        and all(f.status is Status.UNKNOWN for f in checked)
+    ):
+        # Nothing could be asked (offline, index down): one line, not one per dependency.
+        err.write(
+            f"cg-action: none of {len(checked)} dependencies could be checked, the first: "
+            f"{redact_text(checked[0].message)}; not failing (--network-errors=warn)\n"
+        )
+        return ExitCode.INPUT if any(f.problems for f in loaded.files) else ExitCode.OK
 
     notices = _config_notices(paths_from(args, env), primary.url, fallback is not None, env)
 
