@@ -168,6 +168,17 @@ def classify(dep: Dependency, evidence: Evidence, context: Context) -> Finding |
             context=context,
         )
 
+    if isinstance(remediated, Unavailable):
+        # The remediated index might hold a +cgr build of it: not knowing is not "missing".
+        return Finding(
+            dependency=dep,
+            status=Status.UNKNOWN,
+            available_versions=_nearest(built_versions, dep.version),
+            message=(
+                f"{_describe(dep)} is not in the standard Chainguard index, and the remediated "
+                f"index could not be asked ({remediated.reason})"
+            ),
+        )
     upstream_only = sorted({v for p in projects for v in _versions(p, built=False)})
     upstream_matches = _matching(dep, upstream_only)
     if upstream_matches:

@@ -241,3 +241,14 @@ def test_not_indexed_kinds() -> None:
     assert (
         verdict(d, Evidence(primary=Absent(name=d.name, index_url=CG))).status is Status.NOT_INDEXED
     )
+
+
+def test_remediated_index_down_is_unknown_not_missing() -> None:
+    context = Context(primary_url=CG, fallback_url=None, remediated_url=REMEDIATED)
+    d = dep("==9.9")
+    down = Unavailable(name=d.name, index_url=REMEDIATED, reason="timed out")
+    result = verdict(
+        d, Evidence(primary=found(file("flask-3.0.2-py3-none-any.whl")), remediated=down), context
+    )
+    assert result.status is Status.UNKNOWN
+    assert "remediated index could not be asked" in result.message
