@@ -11,13 +11,18 @@ Credentials come from ``POETRY_HTTP_BASIC_<SOURCE>_USERNAME`` / ``_PASSWORD``; n
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from typing import Any
 
 from cg_action._rewrite._interface import RewriteOptions
 from cg_action._rewrite._pipindex import removed_secret_note
-from cg_action._rewrite._roles import CHAINGUARD_NAME, REMEDIATED_NAME, Role, has_secret
+from cg_action._rewrite._roles import (
+    CHAINGUARD_NAME,
+    REMEDIATED_NAME,
+    Role,
+    env_name,
+    has_secret,
+)
 from cg_action._rewrite._tomledit import (
     arrange,
     ensure_table_array,
@@ -28,11 +33,6 @@ from cg_action._rewrite._tomledit import (
     set_url,
     set_value,
 )
-
-
-def env_name(source_name: str) -> str:
-    """Poetry's environment variable stem for a source: upper case, '-' and '.' as '_'."""
-    return re.sub(r"[^A-Z0-9]", "_", source_name.upper())
 
 
 def referenced_sources(poetry: Any) -> set[str]:

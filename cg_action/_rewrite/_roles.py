@@ -31,6 +31,15 @@ class Role(enum.Enum):
     OTHER = "other"
 
 
+def env_name(source_name: str) -> str:
+    """The environment-variable stem uv and Poetry derive from an index or source name.
+
+    Upper case, every other character than A-Z and 0-9 as ``_``: ``chainguard-remediated`` ->
+    ``CHAINGUARD_REMEDIATED`` (``UV_INDEX_<stem>_USERNAME``, ``POETRY_HTTP_BASIC_<stem>_...``).
+    """
+    return re.sub(r"[^A-Z0-9]", "_", source_name.upper())
+
+
 def comparable_url(url: str) -> str:
     """``url`` without user-info, scheme and host lower-cased, with one trailing slash."""
     clean = redact_url(url.strip())

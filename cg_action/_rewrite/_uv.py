@@ -22,14 +22,20 @@ uv does not expand ``${VAR}`` in URLs; credentials come from ``UV_INDEX_<NAME>_U
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 from cg_action._rewrite._interface import RewriteOptions, Rewritten
 from cg_action._rewrite._pipindex import removed_secret_note
-from cg_action._rewrite._roles import CHAINGUARD_NAME, REMEDIATED_NAME, Role, has_secret, role_of
+from cg_action._rewrite._roles import (
+    CHAINGUARD_NAME,
+    REMEDIATED_NAME,
+    Role,
+    env_name,
+    has_secret,
+    role_of,
+)
 from cg_action._rewrite._tomledit import (
     Source,
     arrange,
@@ -45,11 +51,6 @@ from cg_action._rewrite._tomledit import (
     set_value,
 )
 from cg_action._urls import host_of
-
-
-def env_name(index_name: str) -> str:
-    """uv's environment variable stem for an index name: upper case, non-alphanumerics as '_'."""
-    return re.sub(r"[^A-Z0-9]", "_", index_name.upper())
 
 
 def referenced_indexes(sources_table: Any) -> set[str]:
