@@ -74,7 +74,9 @@ def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     group.add_argument(
         "--probe-files",
         action=argparse.BooleanOptionalAction,
-        default=env_flag(env, "CG_ACTION_PROBE_FILES") if "CG_ACTION_PROBE_FILES" in env else None,
+        default=env_flag(env, "CG_ACTION_PROBE_FILES")
+        if env.get("CG_ACTION_PROBE_FILES", "").strip()
+        else None,
         help="ask for each served file (no download) to find files withheld by policy (409)",
     )
     group.add_argument(

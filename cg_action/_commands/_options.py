@@ -194,7 +194,10 @@ def add_fallback_options(
     group.add_argument(
         "--remediated",
         action=argparse.BooleanOptionalAction,
-        default=env_flag(env, "CG_ACTION_REMEDIATED") if "CG_ACTION_REMEDIATED" in env else None,
+        # unset or empty: the policy file decides
+        default=env_flag(env, "CG_ACTION_REMEDIATED")
+        if env.get("CG_ACTION_REMEDIATED", "").strip()
+        else None,
         help=(
             "put the remediated index (+cgr.N builds with CVE fixes) in front"
             if writing

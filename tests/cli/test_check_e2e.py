@@ -373,3 +373,29 @@ def test_configuration_traps_are_reported_but_do_not_fail(
         line.startswith("::warning file=requirements.txt,line=1,") and "pypi-index-url" in line
         for line in out.splitlines()
     )
+
+
+def test_empty_action_inputs_leave_the_policy_in_charge(
+    tmp_path: Path, indexes: tuple[LocalIndex, LocalIndex]
+) -> None:
+    """The Action passes empty CG_ACTION_* values for inputs left at their default."""
+    cg, pypi = indexes
+    (tmp_path / "requirements.txt").write_text("gamma==0.3.0\n")
+    (tmp_path / ".cg-action.toml").write_text(f'fail-on = ["fallback"]\nindex-url = "{cg.url}"\n')
+    empty = {"CG_ACTION_FAIL_ON": "", "CG_ACTION_INDEX_URL": "", "CG_ACTION_REMEDIATED": ""}
+    code, out, err = run_cli(
+        "check",
+        str(tmp_path),
+        "--root",
+        str(tmp_path),
+        "--fallback-index-url",
+        pypi.url,
+        "--no-cache",
+        "--format",
+        "json",
+        env=empty,
+    )
+    assert code == 1, err
+    report = json.loads(out)
+    assert report["fail_on"] == ["fallback"]
+    assert report["index_url"] == cg.url
