@@ -186,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--pip-runs", type=int, default=3, help="pip is slow: fewer runs")
     parser.add_argument("--latency", type=float, default=0.05)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=50)  # the CLI default
     parser.add_argument("--skip-pip", action="store_true")
     options = parser.parse_args(argv)
 

@@ -27,7 +27,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from types import TracebackType
@@ -45,6 +45,13 @@ from cg_action._index._cache import (
     PageCache,
     decode_project,
     encode_project,
+)
+from cg_action._index._direct import (
+    BodyTooLarge,
+    DirectTransport,
+    TransportFailure,
+    TruncatedBody,
+    can_fetch_directly,
 )
 from cg_action._index._files import PageError
 from cg_action._index._html import parse_html_page
@@ -119,6 +126,10 @@ class _Transient(Exception):
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+
+
+class _OutOfTime(Exception):
+    """The project's total time ran out during an attempt."""
 
 
 class _GaveUp(Exception):
@@ -223,6 +234,17 @@ class _Progress:
             self._drawn = True
             await asyncio.sleep(0.2)
 
+    def draw_until(self, stop: threading.Event) -> None:
+        """The same drawing from a thread of its own, until ``stop`` is set."""
+        if not self._enabled or stop.wait(1.0):
+            return
+        while True:
+            sys.stderr.write(f"\rcg-action: asking the index {self.done}/{self.total}")
+            sys.stderr.flush()
+            self._drawn = True
+            if stop.wait(0.2):
+                return
+
     def clear(self) -> None:
         if self._drawn:
             sys.stderr.write("\r" + " " * 60 + "\r")
@@ -239,6 +261,8 @@ class IndexClient:
         self._pools: dict[int, httpx.AsyncClient] = {}
         self._ssl_context: ssl.SSLContext | None = None
         self._auth_headers: dict[str, str | None] = {}
+        self._direct: DirectTransport | None = None
+        self._counter_lock = threading.Lock()
         self.requests_sent = 0  # every HTTP request, retries and redirects included
 
     def __enter__(self) -> IndexClient:
@@ -254,6 +278,9 @@ class IndexClient:
 
     def close(self) -> None:
         """Close the connections and stop the private event loop."""
+        if self._direct is not None:
+            self._direct.close()
+            self._direct = None
         if self._runner is not None:
             for pool in self._pools.values():
                 self._runner.run(pool.aclose())
@@ -288,7 +315,10 @@ class IndexClient:
                 entry = None  # unreadable: fetch it again
             to_fetch[name] = entry
         if to_fetch:
-            fetched = self._run(self._fetch_projects(index, index_url, to_fetch))
+            if can_fetch_directly(index.url):
+                fetched = self._fetch_directly(index, index_url, to_fetch)
+            else:
+                fetched = self._run(self._fetch_projects(index, index_url, to_fetch))
             answers.update(fetched)
         return answers
 
@@ -567,23 +597,10 @@ class IndexClient:
 
         async def handle(response: httpx.Response) -> _PageResponse:
             status = response.status_code
-            if status == 304 and entry is not None:
-                return _PageResponse(not_modified=True)
-            if status in (200, 404, 410):
-                body = await self._read_body(response, limit) if status == 200 else b""
-                return _PageResponse(
-                    status=200 if status == 200 else 404,
-                    body=body,
-                    content_type=response.headers.get("content-type", ""),
-                    page_url=redact_url(str(response.url)),
-                    etag=response.headers.get("etag"),
-                    last_modified=response.headers.get("last-modified"),
-                )
-            reason = f"HTTP {status} {response.reason_phrase}".strip()
-            if status in RETRY_STATUSES:
-                retry_after = retry_after_seconds(response.headers.get("retry-after"))
-                raise _Transient(reason, retry_after)
-            raise _GaveUp(reason)
+            body = await self._read_body(response, limit) if status == 200 else b""
+            return _page_result(
+                status, response.reason_phrase, response.headers, body, str(response.url), entry
+            )
 
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.settings.total_timeout
@@ -594,6 +611,16 @@ class IndexClient:
         except _GaveUp as failure:
             logger.info("%s%s/: %s", index_url, name, failure.reason)
             return Unavailable(name=name, index_url=index_url, reason=redact_text(failure.reason))
+        return self._answer(result, entry, name, index_url)
+
+    def _answer(
+        self,
+        result: _PageResponse,
+        entry: CachedPage | None,
+        name: NormalizedName,
+        index_url: str,
+    ) -> ProjectAnswer:
+        """The answer a page response gives; a readable one is stored in the cache."""
         if result.not_modified and entry is not None:
             page = CachedPage(
                 status=entry.status,
@@ -623,6 +650,159 @@ class IndexClient:
                 )
             self._cache.store(index_url, name, page)
         return answer
+
+    # -- project pages over http.client (see ``_direct``) ----------------------------------------
+
+    def _fetch_directly(
+        self,
+        index: IndexConfig,
+        index_url: str,
+        to_fetch: dict[NormalizedName, CachedPage | None],
+    ) -> dict[NormalizedName, ProjectAnswer]:
+        """``_fetch_projects`` in worker threads, ``concurrency`` at a time."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self._direct is None:
+            self._direct = DirectTransport(
+                connect_timeout=self.settings.connect_timeout, user_agent=USER_AGENT
+            )
+        transport = self._direct
+        progress = _Progress(len(to_fetch), enabled=self.settings.show_progress)
+        stop = threading.Event()  # set by the first error that ends the whole call
+        drawer = threading.Thread(target=progress.draw_until, args=(stop,), daemon=True)
+        drawer.start()
+
+        def one(item: tuple[NormalizedName, CachedPage | None]) -> ProjectAnswer | None:
+            if stop.is_set():
+                return None
+            try:
+                return self._fetch_project_directly(transport, index, index_url, *item)
+            except BaseException:
+                stop.set()
+                raise
+            finally:
+                progress.done += 1
+
+        workers = max(1, min(self.settings.concurrency, len(to_fetch)))
+        try:
+            with ThreadPoolExecutor(workers, thread_name_prefix="cg-action-index") as pool:
+                results = list(pool.map(one, to_fetch.items()))
+        finally:
+            stop.set()
+            drawer.join()
+            progress.clear()
+        answers: dict[NormalizedName, ProjectAnswer] = {}
+        for name, answer in zip(to_fetch, results, strict=True):
+            if answer is None:  # pragma: no cover - only after an error, which was raised
+                raise AssertionError(f"no answer for {name}")
+            answers[name] = answer
+        return answers
+
+    def _fetch_project_directly(
+        self,
+        transport: DirectTransport,
+        index: IndexConfig,
+        index_url: str,
+        name: NormalizedName,
+        entry: CachedPage | None,
+    ) -> ProjectAnswer:
+        page_url = f"{index.url.rstrip('/')}/{name}/"
+        headers = {"Accept": ACCEPT}
+        if entry is not None and entry.status == 200:
+            if entry.etag:
+                headers["If-None-Match"] = entry.etag
+            if entry.last_modified:
+                headers["If-Modified-Since"] = entry.last_modified
+        deadline = time.monotonic() + self.settings.total_timeout
+        tries = 0
+        while True:
+            tries += 1
+            failure: _GaveUp | None
+            try:
+                result = self._get_page_directly(
+                    transport, index, page_url, headers, entry, deadline
+                )
+                break
+            except _OutOfTime:
+                failure = _GaveUp(
+                    f"no answer within {self.settings.total_timeout:g} s ({tries} attempts)"
+                )
+            except _Transient as transient:
+                failure = self._after_failure(transient, tries, deadline)
+            except _GaveUp as gave_up:
+                failure = gave_up
+            if failure is not None:
+                logger.info("%s%s/: %s", index_url, name, failure.reason)
+                return Unavailable(
+                    name=name, index_url=index_url, reason=redact_text(failure.reason)
+                )
+        return self._answer(result, entry, name, index_url)
+
+    def _after_failure(self, failure: _Transient, tries: int, deadline: float) -> _GaveUp | None:
+        """Wait before the next attempt (None), or the reason to stop (as ``_with_retries``)."""
+        summary = f"{failure.reason} ({tries} attempt{'s' if tries > 1 else ''})"
+        if tries > self.settings.max_retries:
+            return _GaveUp(summary)
+        delay = failure.retry_after if failure.retry_after is not None else backoff_delay(tries - 1)
+        if time.monotonic() + delay >= deadline:
+            return _GaveUp(f"{summary}; no time left to retry")
+        logger.debug("retrying in %.2f s: %s", delay, failure.reason)
+        time.sleep(delay)
+        return None
+
+    def _get_page_directly(
+        self,
+        transport: DirectTransport,
+        index: IndexConfig,
+        url: str,
+        headers: dict[str, str],
+        entry: CachedPage | None,
+        deadline: float,
+    ) -> _PageResponse:
+        """One attempt at a page, following redirects by hand (as ``_send``)."""
+        auth = self._auth_header(index)
+        current = redact_url(url)
+        seen: set[str] = set()
+        read_timeout = self.settings.read_timeout
+        for _hop in range(MAX_REDIRECTS + 1):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _OutOfTime
+            request_headers = dict(headers)
+            if auth is not None and is_same_origin(current, index.url):
+                request_headers["Authorization"] = auth
+            with self._counter_lock:
+                self.requests_sent += 1
+            timeout = min(read_timeout, remaining)
+            try:
+                response = transport.get(
+                    current, request_headers, timeout=timeout, limit=self.settings.max_page_bytes
+                )
+            except TransportFailure as exc:
+                if exc.is_timeout and timeout < read_timeout:
+                    raise _OutOfTime from exc
+                raise _Transient(redact_text(exc.reason)) from exc
+            except BodyTooLarge as exc:
+                raise _GaveUp(str(exc)) from exc
+            except TruncatedBody as exc:
+                raise _Transient(str(exc)) from exc
+            status = response.status
+            if status in _REDIRECTS:
+                location = response.headers.get("location")
+                if not location:
+                    raise _GaveUp(f"HTTP {status} redirect without a Location header")
+                seen.add(current)
+                current = redact_url(urljoin(current, location))
+                if current in seen:
+                    raise _GaveUp(f"redirect loop at {redact_url(current)}")
+                if not can_fetch_directly(current):
+                    raise _GaveUp(f"redirect to an unsupported URL {current}")
+                continue
+            _raise_for_auth(status, index, auth)
+            return _page_result(
+                status, response.reason, response.headers, response.body, current, entry
+            )
+        raise _GaveUp(f"too many redirects (more than {MAX_REDIRECTS})")
 
     # -- files -----------------------------------------------------------------------------------
 
@@ -726,6 +906,48 @@ class IndexClient:
             logger.info("no size for %s: %s", redact_url(url), failure.reason)
             return None
         return size
+
+
+def _raise_for_auth(status: int, index: IndexConfig, auth: str | None) -> None:
+    """``IndexAuthError`` (with its hint) for a 401 or 403 answer."""
+    if status == 401:
+        error = IndexAuthError(
+            f"{redact_url(index.url)} refused the credentials (HTTP 401)"
+            if auth
+            else f"{redact_url(index.url)} needs credentials (HTTP 401)"
+        )
+        error.hint = AUTH_HINT
+        raise error
+    if status == 403:
+        error = IndexAuthError(f"{redact_url(index.url)} denied access (HTTP 403)")
+        error.hint = ENTITLEMENT_HINT
+        raise error
+
+
+def _page_result(
+    status: int,
+    reason_phrase: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    url: str,
+    entry: CachedPage | None,
+) -> _PageResponse:
+    """What a project-page response says (``headers`` looked up by lower-case name)."""
+    if status == 304 and entry is not None:
+        return _PageResponse(not_modified=True)
+    if status in (200, 404, 410):
+        return _PageResponse(
+            status=200 if status == 200 else 404,
+            body=body if status == 200 else b"",
+            content_type=headers.get("content-type", ""),
+            page_url=redact_url(url),
+            etag=headers.get("etag"),
+            last_modified=headers.get("last-modified"),
+        )
+    reason = f"HTTP {status} {reason_phrase}".strip()
+    if status in RETRY_STATUSES:
+        raise _Transient(reason, retry_after_seconds(headers.get("retry-after")))
+    raise _GaveUp(reason)
 
 
 def _error_body(body: bytes) -> tuple[str | None, str | None]:
