@@ -8,10 +8,13 @@ this module only opens connections, applies the time limits, bounds the body and
 failure. The caller (``_client``) follows redirects, sends credentials, retries and decides
 what an answer means, as on the httpx path.
 
-The client uses this path only where it behaves like httpx: an ``http``/``https`` index with no
-proxy variable in the environment (httpx honours those); everything else, and every file
-request, goes through httpx. Certificates are verified against the same CA bundle httpx
-chooses: ``SSL_CERT_FILE``, else ``SSL_CERT_DIR``, else certifi's.
+The client uses this path only for plain ``http`` indexes (a repository manager on a private
+network, a local mirror) with no proxy variable in the environment (httpx honours those).
+``https`` indexes, such as Chainguard's, go through httpx, which speaks HTTP/2 where the server
+offers it: one multiplexed connection instead of one TLS handshake per worker. Every file
+request goes through httpx too. The TLS code below (CA bundle chosen as httpx chooses it:
+``SSL_CERT_FILE``, else ``SSL_CERT_DIR``, else certifi's) serves an ``http`` index that
+redirects to ``https``.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ _CHUNK = 256 * 1024
 
 def can_fetch_directly(url: str, environ: Mapping[str, str] | None = None) -> bool:
     """Whether ``url`` may be fetched here rather than through httpx (see the docstring)."""
-    if urlsplit(url).scheme not in ("http", "https"):
+    if urlsplit(url).scheme != "http":  # https: httpx, for HTTP/2
         return False
     names = os.environ if environ is None else environ
     return not any(k.lower() in _PROXY_VARIABLES for k in names)
