@@ -35,8 +35,15 @@ class Problem:
 
     path: Path
     line: int | None
-    message: str
+    message: str  # user-info of any URL in it is removed on creation
     key: str | None = None
+
+    def __post_init__(self) -> None:
+        # Messages quote the offending text; a URL in it may carry credentials.
+        if "@" in self.message:
+            from cg_action._urls import redact_text
+
+            object.__setattr__(self, "message", redact_text(self.message))
 
     def __str__(self) -> str:
         where = str(self.path)

@@ -74,6 +74,16 @@ class Status(StrEnum):
     UNKNOWN = "unknown"  # the index could not be asked (network, malformed answer, offline)
 
 
+def _redact_fields(value: object, *names: str) -> None:
+    """Remove user-info from URL fields of a frozen dataclass being created."""
+    from cg_action._urls import redact_url
+
+    for name in names:
+        text = getattr(value, name)
+        if text and "@" in text:
+            object.__setattr__(value, name, redact_url(text))
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Location:
     """Where something stands in a file: the path as found and a 1-based line (None: unknown)."""
@@ -110,9 +120,12 @@ class Artifact:
     """A file a lockfile records for a locked package: a wheel or an sdist."""
 
     filename: str | None = None
-    url: str | None = None
+    url: str | None = None  # user-info is removed on creation
     hashes: tuple[Hash, ...] = ()
     size: int | None = None
+
+    def __post_init__(self) -> None:
+        _redact_fields(self, "url")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -144,6 +157,11 @@ class Dependency:
     is_constraint: bool = False  # comes from a -c constraints file
     inline_ignore: InlineIgnore | None = None
 
+    def __post_init__(self) -> None:
+        # A URL written with credentials in a committed file must not travel further: every
+        # report, annotation and comment is built from these values.
+        _redact_fields(self, "url", "index")
+
     @property
     def is_pinned(self) -> bool:
         """Whether exactly one version is wanted."""
@@ -160,8 +178,11 @@ class IndexOption:
     """An index-related option line kept from a requirements file (``--index-url URL``, ...)."""
 
     name: str  # the long option name without dashes: index-url, extra-index-url, find-links, ...
-    value: str | None
+    value: str | None  # user-info is removed on creation
     location: Location
+
+    def __post_init__(self) -> None:
+        _redact_fields(self, "value")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -12,7 +12,7 @@ import re
 from urllib.parse import urlsplit, urlunsplit
 
 from cg_action._rewrite._interface import RewriteOptions
-from cg_action._urls import CHAINGUARD_HOST, is_pypi_url, redact_url
+from cg_action._urls import CHAINGUARD_HOST, is_pypi_url, redact_url, split_credentials
 
 _ENV_REFERENCE_USERINFO = re.compile(r"^(\$\{[A-Za-z_][A-Za-z0-9_]*\}|:)+$")
 
@@ -42,7 +42,10 @@ def env_name(source_name: str) -> str:
 
 def comparable_url(url: str) -> str:
     """``url`` without user-info, scheme and host lower-cased, with one trailing slash."""
-    clean = redact_url(url.strip())
+    try:
+        clean = split_credentials(url.strip())[0]
+    except ValueError:
+        clean = redact_url(url.strip())
     try:
         parts = urlsplit(clean)
     except ValueError:
