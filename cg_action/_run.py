@@ -89,13 +89,22 @@ def load_sources(paths: Sequence[Path], *, root: Path | None = None) -> Loaded:
     return Loaded(sources=tuple(sources), files=tuple(reports))
 
 
+class _Resolved(dict[Path, Path]):
+    """``Path.resolve()`` once per path: a lockfile's thousand entries share one file."""
+
+    def __missing__(self, path: Path) -> Path:
+        resolved = self[path] = path.resolve()
+        return resolved
+
+
 def all_dependencies(sources: Iterable[SourceFile]) -> list[Dependency]:
     """Every dependency once, by (file, line, name): an included file read twice counts once."""
     seen: set[tuple[Path, int | None, NormalizedName, str]] = set()
     out: list[Dependency] = []
+    resolved = _Resolved()
     for source in sources:
         for dep in source.dependencies:
-            key = (dep.location.path.resolve(), dep.location.line, dep.name, str(dep.specifier))
+            key = (resolved[dep.location.path], dep.location.line, dep.name, str(dep.specifier))
             if key not in seen:
                 seen.add(key)
                 out.append(dep)
@@ -110,16 +119,17 @@ def dependencies_to_check(sources: Sequence[SourceFile]) -> list[Dependency]:
     is covered by it and not checked again. Constraint-only entries are not installs.
     """
     locked_by_dir: dict[Path, set[NormalizedName]] = {}
+    resolved = _Resolved()
     for source in sources:
         if source.is_lock:
-            names = locked_by_dir.setdefault(source.path.resolve().parent, set())
+            names = locked_by_dir.setdefault(resolved[source.path].parent, set())
             names.update(dep.name for dep in source.dependencies)
     chosen: list[Dependency] = []
     for dep in all_dependencies(sources):
         if dep.is_constraint:
             continue
         if not dep.is_locked:
-            covered = locked_by_dir.get(dep.location.path.resolve().parent)
+            covered = locked_by_dir.get(resolved[dep.location.path].parent)
             if covered is not None and dep.name in covered:
                 continue
         chosen.append(dep)
