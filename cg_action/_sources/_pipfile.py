@@ -32,7 +32,7 @@ from cg_action._models import (
     Location,
     SourceFile,
 )
-from cg_action._sources._pyproject import TextLocator, specifier_kind, url_kind
+from cg_action._sources._pyproject import TextLocator, url_kind
 from cg_action._sources._typed import (
     Where,
     expect_bool,
@@ -43,6 +43,7 @@ from cg_action._sources._typed import (
     load_toml,
     parse_name,
     read_text,
+    specifier_kind,
 )
 
 __all__ = ["parse_pipfile"]

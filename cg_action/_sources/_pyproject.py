@@ -37,7 +37,6 @@ from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import InvalidVersion, Version
 
 from cg_action._errors import ParseError, Problem
 from cg_action._models import Dependency, DependencyKind, FileFormat, Location, SourceFile
@@ -55,13 +54,13 @@ from cg_action._sources._typed import (
     load_toml,
     parse_name,
     read_text,
+    specifier_kind,
 )
 
 __all__ = [
     "TextLocator",
     "parse_pyproject",
     "requirement_to_dependency",
-    "specifier_kind",
     "url_kind",
 ]
 
@@ -83,21 +82,6 @@ def url_kind(url: str) -> DependencyKind:
     if scheme == "file" or not found:
         return DependencyKind.PATH
     return DependencyKind.URL
-
-
-def specifier_kind(specifier: SpecifierSet) -> tuple[DependencyKind, Version | None]:
-    """``PINNED`` and its version for a single ``==X`` (no wildcard) or ``===X``; else ``RANGE``."""
-    clauses = list(specifier)
-    if len(clauses) == 1:
-        clause = clauses[0]
-        if (clause.operator == "==" and not clause.version.endswith(".*")) or (
-            clause.operator == "==="
-        ):
-            try:
-                return DependencyKind.PINNED, Version(clause.version)
-            except InvalidVersion:
-                return DependencyKind.PINNED, None
-    return DependencyKind.RANGE, None
 
 
 def requirement_to_dependency(

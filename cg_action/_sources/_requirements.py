@@ -59,7 +59,7 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from cg_action._compat import tomllib
 from cg_action._errors import ParseError, Problem
@@ -74,7 +74,7 @@ from cg_action._models import (
     SourceFile,
     Status,
 )
-from cg_action._sources._typed import read_text
+from cg_action._sources._typed import read_text, specifier_kind
 from cg_action._urls import redact_text
 
 logger = logging.getLogger(__name__)
@@ -481,25 +481,6 @@ def _guess_name(location: str, base: Path) -> _Guess | None:
             break
     file_name = file_name.strip()
     return _Guess(file_name) if file_name else None
-
-
-def _pin(specifier: SpecifierSet) -> tuple[DependencyKind, Version | None]:
-    """pinned (and the version) for a single ``==X`` without wildcard or ``===X``; else range."""
-    clauses = list(specifier)
-    if len(clauses) != 1:
-        return DependencyKind.RANGE, None
-    clause = clauses[0]
-    if clause.operator == "==" and not clause.version.endswith(".*"):
-        try:
-            return DependencyKind.PINNED, Version(clause.version)
-        except InvalidVersion:
-            return DependencyKind.RANGE, None
-    if clause.operator == "===":
-        try:
-            return DependencyKind.PINNED, Version(clause.version)
-        except InvalidVersion:
-            return DependencyKind.PINNED, None
-    return DependencyKind.RANGE, None
 
 
 def _parse_hash(value: str | None) -> Hash | str:
@@ -979,7 +960,7 @@ def _from_requirement(
             marker=marker,
             url=written_url if written_url is not None else redact_text(requirement.url),
         )
-    kind, version = _pin(requirement.specifier)
+    kind, version = specifier_kind(requirement.specifier)
     return Dependency(
         name=name,
         display_name=requirement.name,

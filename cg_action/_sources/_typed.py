@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from cg_action._compat import tomllib
 from cg_action._errors import ParseError
+from cg_action._models import DependencyKind
 
 _NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 _TOML_LINE = re.compile(r"at line (\d+)")
@@ -137,6 +139,25 @@ def parse_version(raw: str, where: Where) -> Version:
         return Version(raw)
     except InvalidVersion as exc:
         raise where.error(f"not a valid version: {raw!r}") from exc
+
+
+def specifier_kind(specifier: SpecifierSet) -> tuple[DependencyKind, Version | None]:
+    """``PINNED`` and its version for a single ``==X`` (no wildcard) or ``===X``; else ``RANGE``.
+
+    The version of a ``===`` pin is None when it is not a PEP 440 version (``===`` compares
+    strings); ``==`` always carries a valid version (packaging refuses anything else).
+    """
+    clauses = list(specifier)
+    if len(clauses) == 1:
+        clause = clauses[0]
+        if (clause.operator == "==" and not clause.version.endswith(".*")) or (
+            clause.operator == "==="
+        ):
+            try:
+                return DependencyKind.PINNED, Version(clause.version)
+            except InvalidVersion:
+                return DependencyKind.PINNED, None
+    return DependencyKind.RANGE, None
 
 
 def read_text(path: Path, text: str | None = None) -> str:
