@@ -55,8 +55,21 @@ def parse_statuses(words: list[str], option: str) -> frozenset[Status]:
     return frozenset(out)
 
 
+ENVIRONMENT = """\
+environment:
+  Every option takes its default from CG_ACTION_<OPTION> (upper case, '-' as '_'), e.g.
+  CG_ACTION_INDEX_URL, CG_ACTION_FAIL_ON, CG_ACTION_NO_FALLBACK=true; PATH ... from
+  CG_ACTION_PATHS and --target from CG_ACTION_TARGETS (comma or space separated).
+  Credentials: CHAINGUARD_PYTHON_IDENTITY_ID and CHAINGUARD_PYTHON_TOKEN; .netrc from NETRC.
+  In GitHub Actions (GITHUB_ACTIONS=true) the format defaults to github, and the job summary,
+  step outputs and pull request comment (GITHUB_TOKEN) are written too.
+"""
+
+
 def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     """The options of ``check``."""
+    parser.epilog = ENVIRONMENT
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     add_paths_argument(parser, env)
     add_index_options(parser, env)
     add_fallback_options(parser, env)
@@ -148,7 +161,7 @@ def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     output.add_argument(
         "--root",
         type=Path,
-        default=None,
+        default=Path(env["CG_ACTION_ROOT"]) if env.get("CG_ACTION_ROOT") else None,
         help="where paths are shown from and the policy is read (default: the current directory)",
     )
     add_client_options(parser, env)
