@@ -21,6 +21,7 @@ from cg_action._commands._options import (
     client_settings_from,
     env_flag,
     env_list,
+    env_path,
     index_config_for,
     index_config_from,
     paths_from,
@@ -105,7 +106,7 @@ def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     group.add_argument(
         "--config",
         type=Path,
-        default=Path(env["CG_ACTION_CONFIG"]) if env.get("CG_ACTION_CONFIG") else None,
+        default=env_path(env, "CG_ACTION_CONFIG"),
         help="policy file (default: .cg-action.toml, else [tool.cg-action] in pyproject.toml)",
     )
     output = parser.add_argument_group("output")
@@ -119,19 +120,19 @@ def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
         "--output",
         "-o",
         type=Path,
-        default=Path(env["CG_ACTION_OUTPUT"]) if env.get("CG_ACTION_OUTPUT") else None,
+        default=env_path(env, "CG_ACTION_OUTPUT"),
         help="write the report here instead of standard output",
     )
     output.add_argument(
         "--sarif-file",
         type=Path,
-        default=Path(env["CG_ACTION_SARIF_FILE"]) if env.get("CG_ACTION_SARIF_FILE") else None,
+        default=env_path(env, "CG_ACTION_SARIF_FILE"),
         help="also write a SARIF 2.1.0 report to this file",
     )
     output.add_argument(
         "--json-file",
         type=Path,
-        default=Path(env["CG_ACTION_JSON_FILE"]) if env.get("CG_ACTION_JSON_FILE") else None,
+        default=env_path(env, "CG_ACTION_JSON_FILE"),
         help="also write the JSON report to this file",
     )
     output.add_argument(
@@ -161,7 +162,7 @@ def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     output.add_argument(
         "--root",
         type=Path,
-        default=Path(env["CG_ACTION_ROOT"]) if env.get("CG_ACTION_ROOT") else None,
+        default=env_path(env, "CG_ACTION_ROOT"),
         help="where paths are shown from and the policy is read (default: the current directory)",
     )
     add_client_options(parser, env)

@@ -49,6 +49,12 @@ def env_number(env: Mapping[str, str], name: str, default: float) -> float:
         raise UsageError(f"{name}={raw!r} is not a number") from None
 
 
+def env_path(env: Mapping[str, str], name: str) -> Path | None:
+    """A path from an environment variable (None when unset or empty)."""
+    raw = env.get(name)
+    return Path(raw) if raw else None
+
+
 def env_list(env: Mapping[str, str], name: str) -> list[str]:
     """A list from an environment variable: items separated by commas, spaces or newlines."""
     raw = env.get(name, "")
@@ -224,7 +230,7 @@ def add_client_options(parser: argparse.ArgumentParser, env: Mapping[str, str]) 
     group.add_argument(
         "--cache-dir",
         type=Path,
-        default=Path(env["CG_ACTION_CACHE_DIR"]) if env.get("CG_ACTION_CACHE_DIR") else None,
+        default=env_path(env, "CG_ACTION_CACHE_DIR"),
         help="where index answers are cached (default: the user cache directory)",
     )
     group.add_argument(

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TextIO
 
 from cg_action._commands._options import (
     add_fallback_options,
     add_paths_argument,
     env_flag,
+    env_path,
     paths_from,
 )
 from cg_action._models import ExitCode
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         fallback_index_url=normalize_index_url(urls["--fallback-index-url"]),
     )
     paths = paths_from(args, env)
-    pip_config = Path(env["PIP_CONFIG_FILE"]) if env.get("PIP_CONFIG_FILE") else None
+    pip_config = env_path(env, "PIP_CONFIG_FILE")
     plans: list[FilePlan] = []
     for path, fmt in find_config_files(paths, pip_config_file=pip_config):
         plan = plan_rewrite(path, fmt, options)
