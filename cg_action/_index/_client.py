@@ -251,6 +251,19 @@ class _Progress:
             sys.stderr.flush()
 
 
+def _page_request(
+    index: IndexConfig, name: NormalizedName, entry: CachedPage | None
+) -> tuple[str, dict[str, str]]:
+    """The URL and headers that ask for a project page (conditionally, when it is cached)."""
+    headers = {"Accept": ACCEPT}
+    if entry is not None and entry.status == 200:
+        if entry.etag:
+            headers["If-None-Match"] = entry.etag
+        if entry.last_modified:
+            headers["If-Modified-Since"] = entry.last_modified
+    return f"{index.url.rstrip('/')}/{name}/", headers
+
+
 class IndexClient:
     """Asks simple indexes about projects and files (see the module docstring)."""
 
@@ -586,13 +599,7 @@ class IndexClient:
         name: NormalizedName,
         entry: CachedPage | None,
     ) -> ProjectAnswer:
-        page_url = f"{index.url.rstrip('/')}/{name}/"
-        headers = {"Accept": ACCEPT}
-        if entry is not None and entry.status == 200:
-            if entry.etag:
-                headers["If-None-Match"] = entry.etag
-            if entry.last_modified:
-                headers["If-Modified-Since"] = entry.last_modified
+        page_url, headers = _page_request(index, name, entry)
         limit = self.settings.max_page_bytes
 
         async def handle(response: httpx.Response) -> _PageResponse:
@@ -706,13 +713,7 @@ class IndexClient:
         name: NormalizedName,
         entry: CachedPage | None,
     ) -> ProjectAnswer:
-        page_url = f"{index.url.rstrip('/')}/{name}/"
-        headers = {"Accept": ACCEPT}
-        if entry is not None and entry.status == 200:
-            if entry.etag:
-                headers["If-None-Match"] = entry.etag
-            if entry.last_modified:
-                headers["If-Modified-Since"] = entry.last_modified
+        page_url, headers = _page_request(index, name, entry)
         deadline = time.monotonic() + self.settings.total_timeout
         tries = 0
         while True:
