@@ -251,6 +251,18 @@ class _Progress:
             sys.stderr.flush()
 
 
+def _redirect_target(current: str, status: int, location: str | None, seen: set[str]) -> str:
+    """Where a redirect leads, without user-info (credentials come from the configuration,
+    never from a Location); a missing Location or a loop gives up."""
+    if not location:
+        raise _GaveUp(f"HTTP {status} redirect without a Location header")
+    seen.add(current)
+    target = redact_url(urljoin(current, location))
+    if target in seen:
+        raise _GaveUp(f"redirect loop at {target}")
+    return target
+
+
 def _page_request(
     index: IndexConfig, name: NormalizedName, entry: CachedPage | None
 ) -> tuple[str, dict[str, str]]:
@@ -507,14 +519,9 @@ class IndexClient:
                 async with http.stream(method, current, headers=request_headers) as response:
                     status = response.status_code
                     if follow_redirects and status in _REDIRECTS:
-                        location = response.headers.get("location")
-                        if not location:
-                            raise _GaveUp(f"HTTP {status} redirect without a Location header")
-                        seen.add(current)
-                        # user-info in a Location is never used: credentials come from config
-                        current = redact_url(urljoin(current, location))
-                        if current in seen:
-                            raise _GaveUp(f"redirect loop at {redact_url(current)}")
+                        current = _redirect_target(
+                            current, status, response.headers.get("location"), seen
+                        )
                         continue
                     if status == 401:
                         raise IndexAuthError(
@@ -789,13 +796,7 @@ class IndexClient:
                 raise _Transient(str(exc)) from exc
             status = response.status
             if status in _REDIRECTS:
-                location = response.headers.get("location")
-                if not location:
-                    raise _GaveUp(f"HTTP {status} redirect without a Location header")
-                seen.add(current)
-                current = redact_url(urljoin(current, location))
-                if current in seen:
-                    raise _GaveUp(f"redirect loop at {redact_url(current)}")
+                current = _redirect_target(current, status, response.headers.get("location"), seen)
                 if not can_fetch_directly(current):
                     raise _GaveUp(f"redirect to an unsupported URL {current}")
                 continue
