@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from packaging.utils import NormalizedName
 
 from cg_action._classify import Context, Evidence, Pending, classify
-from cg_action._errors import ParseError, Problem
+from cg_action._errors import ParseError
 from cg_action._models import (
     ClientSettings,
     Dependency,
@@ -271,8 +271,3 @@ def _probe(
     return {
         name: {u: answers[u] for u in urls if u in answers} for name, urls in urls_by_name.items()
     }
-
-
-def problems_of(files: Sequence[FileReport]) -> list[Problem]:
-    """Every problem of every file, in order."""
-    return [p for f in files for p in f.problems]

@@ -126,25 +126,39 @@ def publish_github(
         return
     token = env.get("GITHUB_TOKEN") or ""
     if not token:
-        err.write("::warning::cg-action: no GITHUB_TOKEN; the pull request comment was skipped\n")
+        _warn(err, "no GITHUB_TOKEN; the pull request comment was skipped")
         return
+    from cg_action._errors import GitHubError
     from cg_action._github._comment import upsert_pr_comment
 
     # "on-findings" creates a comment only when something needs attention, but always edits
-    # an earlier one, so that a fixed pull request says "all clear".
-    outcome = upsert_pr_comment(
-        api_url=context.api_url,
-        repository=context.repository,
-        pr_number=context.pr_number,
-        token=token,
-        body=render_pr_comment(
-            report,
+    # an earlier one, so that a fixed pull request says "all clear". The comment is a
+    # courtesy: a GitHub failure is a warning, never a failed check.
+    try:
+        outcome = upsert_pr_comment(
+            api_url=context.api_url,
             repository=context.repository,
-            sha=context.sha,
-            server_url=context.server_url,
-            path_prefix=prefix,
-        ),
-        create=comment == "always" or needs_attention(report),
-    )
+            pr_number=context.pr_number,
+            token=token,
+            body=render_pr_comment(
+                report,
+                repository=context.repository,
+                sha=context.sha,
+                server_url=context.server_url,
+                path_prefix=prefix,
+            ),
+            create=comment == "always" or needs_attention(report),
+        )
+    except GitHubError as exc:
+        _warn(err, f"the pull request comment was not written: {exc}")
+        return
     if outcome.warning:
-        err.write(f"::warning::cg-action: {outcome.warning}\n")
+        _warn(err, outcome.warning)
+
+
+def _warn(err: TextIO, message: str) -> None:
+    """A warning annotation on the run (escaped as workflow commands must be)."""
+    from cg_action._report._github import workflow_command
+    from cg_action._urls import redact_text
+
+    err.write(workflow_command("warning", f"cg-action: {redact_text(message)}") + "\n")

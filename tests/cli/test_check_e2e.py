@@ -399,3 +399,42 @@ def test_empty_action_inputs_leave_the_policy_in_charge(
     report = json.loads(out)
     assert report["fail_on"] == ["fallback"]
     assert report["index_url"] == cg.url
+
+
+def test_pull_request_comment_failure_is_a_warning_not_a_failed_check(
+    tmp_path: Path, indexes: tuple[LocalIndex, LocalIndex]
+) -> None:
+    """The GitHub API cannot be reached here: a dead port on 127.0.0.1 stands for it failing."""
+    cg, pypi = indexes
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "requirements.txt").write_text("alpha==1.0.0\n")
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 7, "head": {"sha": "abc"}}}))
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_REPOSITORY": "octo/example",
+        "GITHUB_API_URL": f"http://127.0.0.1:{free_port()}",
+        "GITHUB_TOKEN": "fake-github-token-123",
+        "GITHUB_WORKSPACE": str(project),
+        "RUNNER_TEMP": str(tmp_path),
+    }
+    code, out, err = run_cli(
+        "check",
+        str(project),
+        "--root",
+        str(project),
+        "--index-url",
+        cg.url,
+        "--fallback-index-url",
+        pypi.url,
+        "--no-cache",
+        "--comment",
+        "always",
+        env=env,
+    )
+    assert code == 0, err
+    assert "::warning::cg-action: the pull request comment was not written" in err
+    assert "fake-github-token-123" not in out + err
