@@ -21,7 +21,6 @@ when a request is really needed: a run answered from a fresh cache never imports
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import sys
@@ -69,6 +68,7 @@ from cg_action._models import (
 from cg_action._urls import normalize_index_url, redact_text, redact_url
 
 if TYPE_CHECKING:
+    import asyncio
     import ssl
 
     import httpx
@@ -199,6 +199,8 @@ class _LoopThread:
     """A private event loop running in a daemon thread."""
 
     def __init__(self) -> None:
+        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
+
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self.loop.run_forever, name="cg-action-index", daemon=True
@@ -206,6 +208,8 @@ class _LoopThread:
         self._thread.start()
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
+
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
 
     def stop(self) -> None:
@@ -225,6 +229,8 @@ class _Progress:
         self._drawn = False
 
     async def draw_while_running(self) -> None:
+        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
+
         if not self._enabled:
             return
         await asyncio.sleep(1.0)
@@ -423,6 +429,8 @@ class IndexClient:
 
     async def _in_slots(self, jobs: list[Coroutine[Any, Any, T]]) -> list[T]:
         """Run ``jobs`` at most ``concurrency`` at a time, each in a pool slot; cancel on error."""
+        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
+
         slots: asyncio.Queue[int] = asyncio.Queue()
         for slot in range(max(1, self.settings.concurrency)):
             slots.put_nowait(slot)
@@ -466,6 +474,8 @@ class IndexClient:
 
     async def _with_retries(self, attempt: Callable[[], Awaitable[T]], deadline: float) -> T:
         """Run ``attempt`` until it succeeds, retrying ``_Transient`` failures within bounds."""
+        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
+
         loop = asyncio.get_running_loop()
         tries = 0
         while True:
@@ -582,6 +592,8 @@ class IndexClient:
         index_url: str,
         to_fetch: dict[NormalizedName, CachedPage | None],
     ) -> dict[NormalizedName, ProjectAnswer]:
+        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
+
         progress = _Progress(len(to_fetch), enabled=self.settings.show_progress)
 
         async def one(name: NormalizedName, entry: CachedPage | None) -> ProjectAnswer:
@@ -606,6 +618,8 @@ class IndexClient:
         name: NormalizedName,
         entry: CachedPage | None,
     ) -> ProjectAnswer:
+        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
+
         page_url, headers = _page_request(index, name, entry)
         limit = self.settings.max_page_bytes
 
@@ -813,6 +827,8 @@ class IndexClient:
         return dict(zip(urls, results, strict=True))
 
     async def _probe(self, index: IndexConfig, url: str) -> FileProbe:
+        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
+
         shown = redact_url(url)
 
         async def handle(response: httpx.Response) -> FileProbe:
@@ -846,6 +862,8 @@ class IndexClient:
     async def _fetch_range(
         self, index: IndexConfig, url: str, byte_range: str, start: int, limit: int | None
     ) -> bytes:
+        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
+
         async def handle(response: httpx.Response) -> bytes:
             status = response.status_code
             if status in RETRY_STATUSES:
@@ -876,6 +894,8 @@ class IndexClient:
             ) from None
 
     async def _file_size(self, index: IndexConfig, url: str) -> int | None:
+        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
+
         async def handle_head(response: httpx.Response) -> int | None:
             status = response.status_code
             if status in RETRY_STATUSES:

@@ -19,14 +19,16 @@ redirects to ``https``.
 
 from __future__ import annotations
 
-import http.client
 import os
-import socket
-import ssl
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:  # imported where used: a run answered from the cache opens no connection
+    import http.client
+    import ssl
 
 _PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
 _DISCARD_LIMIT = 64 * 1024  # an error body larger than this closes the connection instead
@@ -72,6 +74,7 @@ class DirectTransport:
     """Keep-alive connections per worker thread and origin (see the module docstring)."""
 
     def __init__(self, *, connect_timeout: float, user_agent: str) -> None:
+
         self.connect_timeout = connect_timeout
         self.user_agent = user_agent
         self._local = threading.local()
@@ -87,6 +90,8 @@ class DirectTransport:
             connection.close()
 
     def _context(self) -> ssl.SSLContext:
+        import ssl
+
         with self._lock:
             if self._ssl_context is None:  # the CA bundle httpx would choose
                 if os.environ.get("SSL_CERT_FILE"):
@@ -101,6 +106,8 @@ class DirectTransport:
             return self._ssl_context
 
     def _connection(self, scheme: str, host: str, port: int | None) -> http.client.HTTPConnection:
+        import http.client
+
         pool: dict[tuple[str, str, int | None], http.client.HTTPConnection] = (
             self._local.__dict__.setdefault("pool", {})
         )
@@ -133,6 +140,8 @@ class DirectTransport:
 
         Raises ``TransportFailure`` (no response), ``BodyTooLarge`` or ``TruncatedBody``.
         """
+        import http.client
+
         parts = urlsplit(url)
         scheme, host, port = parts.scheme, parts.hostname or "", parts.port
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -172,6 +181,8 @@ class DirectTransport:
         timeout: float,
         limit: int,
     ) -> RawResponse:
+        import socket
+
         if connection.sock is None:
             try:
                 connection.connect()
@@ -225,6 +236,8 @@ class DirectTransport:
 
 
 def _read_bounded(response: http.client.HTTPResponse, limit: int) -> bytes:
+    import http.client
+
     chunks: list[bytes] = []
     size = 0
     try:
