@@ -7,6 +7,7 @@ step outputs, a PR comment and a SARIF file.
 from __future__ import annotations
 
 import argparse
+import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
@@ -246,19 +247,6 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
             f"{redact_text(exc.diagnostics())}\n"
         )
         return ExitCode.INPUT if any(f.problems for f in loaded.files) else ExitCode.OK
-    checked = [f for f in outcome.findings if f.status is not Status.NOT_INDEXED]
-    if (
-        args.network_errors == "warn"
-        and checked
-        and all(f.status is Status.UNKNOWN for f in checked)
-    ):
-        # Nothing could be asked (offline, index down): one line, not one per dependency.
-        err.write(
-            f"cg-action: none of {len(checked)} dependencies could be checked, the first: "
-            f"{redact_text(checked[0].message)}; not failing (--network-errors=warn)\n"
-        )
-        return ExitCode.INPUT if any(f.problems for f in loaded.files) else ExitCode.OK
-
     notices = _config_notices(paths_from(args, env), primary.url, fallback is not None, env)
 
     only_changed = None
@@ -278,6 +266,23 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         notes=outcome.notes,
         config_notices=notices,
     )
+    checked = [f for f in report.findings if f.status is not Status.NOT_INDEXED]
+    if (
+        args.network_errors == "warn"
+        and checked
+        and all(f.status is Status.UNKNOWN for f in checked)
+    ):
+        # Nothing could be asked (offline, index down): one line on the terminal, not one per
+        # dependency; files asked for (--output, SARIF, JSON, GitHub) are still written.
+        err.write(
+            f"cg-action: none of {len(checked)} dependencies could be checked, the first: "
+            f"{redact_text(checked[0].message)}; not failing (--network-errors=warn)\n"
+        )
+        for file in report.files:  # what could not be read is still said, file and line
+            for problem in file.problems:
+                err.write(f"cg-action: {problem}\n")
+        _write_reports(report, fmt, args, env, io.StringIO() if not args.output else out, err)
+        return ExitCode.INPUT if report.has_input_errors else ExitCode.OK
     _write_reports(report, fmt, args, env, out, err)
     return exit_code(report, network_errors=args.network_errors, err=err)
 

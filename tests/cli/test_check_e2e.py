@@ -438,3 +438,29 @@ def test_pull_request_comment_failure_is_a_warning_not_a_failed_check(
     assert code == 0, err
     assert "::warning::cg-action: the pull request comment was not written" in err
     assert "fake-github-token-123" not in out + err
+
+
+def test_unreachable_index_in_lenient_mode_still_writes_the_report_file(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("alpha==1.0.0\nnot a requirement!!\n")
+    dead = f"http://127.0.0.1:{free_port()}/simple/"
+    report_file = tmp_path / "out" / "report.json"
+    code, out, err = run_cli(
+        "check",
+        str(tmp_path),
+        "--root",
+        str(tmp_path),
+        "--index-url",
+        dead,
+        "--no-fallback",
+        "--no-cache",
+        "--network-errors",
+        "warn",
+        "--format",
+        "json",
+        "-o",
+        str(report_file),
+    )
+    assert code == 2  # the unreadable line still counts
+    assert out == ""
+    assert "requirements.txt:2" in err
+    assert json.loads(report_file.read_text())["summary"]["unknown"] == 1
