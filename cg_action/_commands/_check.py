@@ -247,7 +247,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
             f"{redact_text(exc.diagnostics())}\n"
         )
         return ExitCode.INPUT if any(f.problems for f in loaded.files) else ExitCode.OK
-    notices = _config_notices(paths_from(args, env), primary.url, fallback is not None, env)
+    notices = _config_notices(paths_from(args, env), primary.url, env)
 
     only_changed = None
     if args.only_changed:
@@ -288,16 +288,20 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
 
 
 def _config_notices(
-    paths: Sequence[Path], index_url: str, with_fallback: bool, env: Mapping[str, str]
+    paths: Sequence[Path], index_url: str, env: Mapping[str, str]
 ) -> tuple[ConfigNotice, ...]:
-    """The configuration traps under ``paths`` (they are reported, they never fail a check)."""
+    """The configuration traps under ``paths`` (they are reported, they never fail a check).
+
+    Whether a PyPI fallback is intended is the repository's own choice, not ``check``'s
+    --fallback-index-url: traps that depend on that intent are left to ``rewrite --check``.
+    """
     from cg_action._rewrite._interface import RewriteOptions
     from cg_action._rewrite._lint import lint_paths
 
     pip_config = env.get("PIP_CONFIG_FILE")
     found = lint_paths(
         paths,
-        options=RewriteOptions(index_url=index_url, fallback=with_fallback),
+        options=RewriteOptions(index_url=index_url),
         pip_config_file=Path(pip_config) if pip_config else None,
     )
     notices = []

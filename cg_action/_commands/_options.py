@@ -197,6 +197,16 @@ def add_fallback_options(
             else "do not ask a fallback index: what Chainguard lacks is 'missing'"
         ),
     )
+    if writing:
+        exclusive.add_argument(
+            "--fallback",
+            action="store_true",
+            default=env_flag(env, "CG_ACTION_FALLBACK"),
+            help=(
+                "add PyPI as a lower-priority source even where the file does not use it yet "
+                "(default: keep PyPI only where the file already lets it in)"
+            ),
+        )
     group.add_argument(
         "--remediated",
         action=argparse.BooleanOptionalAction,

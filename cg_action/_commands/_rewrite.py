@@ -91,7 +91,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         index_url=normalize_index_url(urls["--index-url"]),
         remediated=bool(args.remediated) or args.remediated_index_url is not None,
         remediated_index_url=normalize_index_url(urls["--remediated-index-url"]),
-        fallback=not args.no_fallback,
+        fallback=False if args.no_fallback else (True if args.fallback else None),
         fallback_index_url=normalize_index_url(urls["--fallback-index-url"]),
     )
     paths = paths_from(args, env)

@@ -7,7 +7,7 @@ for the user. ``ConfigFinding`` is what the lint reports about a configuration.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -32,15 +32,24 @@ class RewriteOptions:
     """Where the rewritten configuration points.
 
     ``index_url`` is Chainguard's standard index or a repository manager in front of it;
-    ``remediated`` puts the remediated index in front of it; ``fallback`` keeps PyPI (at
-    ``fallback_index_url``) as a lower-priority source, where the tool allows one.
+    ``remediated`` puts the remediated index in front of it; ``fallback`` says whether PyPI (at
+    ``fallback_index_url``) is a lower-priority source, where the tool allows one: True adds or
+    keeps it, False removes it, None (the default) keeps it only where the file already let
+    PyPI in (explicitly, or as the tool's implicit default): a Chainguard-only configuration
+    never gains a fallback it did not have.
     """
 
     index_url: str = CHAINGUARD_INDEX
     remediated: bool = False
     remediated_index_url: str = CHAINGUARD_REMEDIATED_INDEX
-    fallback: bool = True
+    fallback: bool | None = None
     fallback_index_url: str = PYPI_INDEX
+
+    def deciding_fallback(self, pypi_reachable: bool) -> RewriteOptions:
+        """These options with ``fallback`` decided for one file, given whether PyPI was in it."""
+        if self.fallback is not None:
+            return self
+        return replace(self, fallback=pypi_reachable)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

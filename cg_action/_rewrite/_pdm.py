@@ -48,6 +48,8 @@ def rewrite_pdm(pdm: Any, options: RewriteOptions, where: str) -> list[str]:
         if s.url and has_secret(s.url) and s.role is not Role.OTHER
     )
     named_pypi = next((s for s in sources if s.name == PYPI_NAME), None)
+    # a source named "pypi" replaces PyPI in PDM; otherwise PyPI stays in use
+    options = options.deciding_fallback(named_pypi is None or named_pypi.role is Role.PYPI)
     pypi_table = named_pypi.table if named_pypi else None
     remediated = first(sources, Role.REMEDIATED)
     rem_table = remediated.table if remediated else None

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cg_action._rewrite._interface import RewriteOptions, Rewritten
-from cg_action._rewrite._pipindex import desired_pip_indexes, pip_notes, removed_secret_note
+from cg_action._rewrite._pipindex import (
+    desired_pip_indexes,
+    pip_notes,
+    pypi_reachable,
+    removed_secret_note,
+)
 from cg_action._rewrite._roles import comparable_url, has_secret
 
 _SECTION = re.compile(r"^\s*\[([^\]]+)\]")
@@ -118,9 +123,12 @@ def rewrite_text(text: str, path: Path, options: RewriteOptions) -> Rewritten:
     conf = parse_conf(text)
     index_entries = [e for e in conf.entries if e.key == INDEX_URL]
     extra_entries = [e for e in conf.entries if e.key == EXTRA_INDEX_URL]
+    index_urls = [v for e in index_entries for v in e.values]
+    extra_urls = [v for e in extra_entries for v in e.values]
+    options = options.deciding_fallback(pypi_reachable(index_urls, extra_urls, options))
     desired = desired_pip_indexes(
-        [v for e in index_entries for v in e.values],
-        [v for e in extra_entries for v in e.values],
+        index_urls,
+        extra_urls,
         options,
     )
     notes: list[str] = []

@@ -40,6 +40,8 @@ def rewrite_text(text: str, path: Path, options: RewriteOptions) -> Rewritten:
     notes: list[str] = []
     array = ensure_table_array(document, "source", where)
     sources = read_sources(array, options)
+    # pipenv uses PyPI when the Pipfile names no source
+    options = options.deciding_fallback(not sources or any(s.role is Role.PYPI for s in sources))
     notes.extend(
         removed_secret_note(where, s.url)
         for s in sources

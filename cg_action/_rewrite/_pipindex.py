@@ -29,6 +29,15 @@ class PipIndexes:
         return comparable_url(url) in {comparable_url(u) for u in self.extra_index_urls}
 
 
+def pypi_reachable(
+    index_urls: Sequence[str], extra_urls: Sequence[str], options: RewriteOptions
+) -> bool:
+    """Whether pip could reach PyPI with these settings: named, or its default (no index-url)."""
+    if not index_urls:
+        return True
+    return any(role_of(url, options) is Role.PYPI for url in [*index_urls, *extra_urls])
+
+
 def desired_pip_indexes(
     index_urls: Sequence[str], extra_urls: Sequence[str], options: RewriteOptions
 ) -> PipIndexes:

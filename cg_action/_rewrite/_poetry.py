@@ -52,6 +52,14 @@ def referenced_sources(poetry: Any) -> set[str]:
     return names
 
 
+def _is_secondary(table: Any) -> bool:
+    """Whether a source leaves PyPI in place (supplemental, explicit, or Poetry 1's secondary)."""
+    priority = plain(table.get("priority"))
+    return priority in ("supplemental", "explicit", "secondary") or (
+        priority is None and plain(table.get("secondary")) is True
+    )
+
+
 def rewrite_poetry(
     poetry: Any, options: RewriteOptions, where: str, referenced: Collection[str] = ()
 ) -> list[str]:
@@ -60,6 +68,10 @@ def rewrite_poetry(
     notes: list[str] = []
     array = ensure_table_array(poetry, "source", where)
     sources = read_sources(array, options, pypi_names=lambda name: name.lower() == "pypi")
+    # Poetry uses PyPI unless a primary source (the default priority) replaces it
+    options = options.deciding_fallback(
+        any(s.role is Role.PYPI for s in sources) or all(_is_secondary(s.table) for s in sources)
+    )
     notes.extend(
         removed_secret_note(where, s.url)
         for s in sources

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cg_action._rewrite._interface import RewriteOptions, Rewritten
-from cg_action._rewrite._pipindex import desired_pip_indexes, pip_notes, removed_secret_note
+from cg_action._rewrite._pipindex import (
+    desired_pip_indexes,
+    pip_notes,
+    pypi_reachable,
+    removed_secret_note,
+)
 from cg_action._rewrite._roles import comparable_url, has_secret, target_url
 
 _COMMENT = re.compile(r"(^|\s+)#.*$")
@@ -78,9 +83,10 @@ def rewrite_text(text: str, path: Path, options: RewriteOptions) -> Rewritten:
         return Rewritten(text=text)
     index_entries = [e for e in entries if e.option == INDEX_URL]
     extra_entries = [e for e in entries if e.option == EXTRA_INDEX_URL]
-    desired = desired_pip_indexes(
-        [e.url for e in index_entries], [e.url for e in extra_entries], options
-    )
+    index_urls = [e.url for e in index_entries]
+    extra_urls = [e.url for e in extra_entries]
+    options = options.deciding_fallback(pypi_reachable(index_urls, extra_urls, options))
+    desired = desired_pip_indexes(index_urls, extra_urls, options)
     notes = [
         removed_secret_note(f"{path}:{e.start + 1}", e.url)
         for e in entries

@@ -84,6 +84,11 @@ def rewrite_uv(
     notes: list[str] = []
     array = ensure_table_array(container, "index", where)
     sources = read_sources(array, options)
+    # PyPI is uv's default index unless another index is declared the default
+    options = options.deciding_fallback(
+        any(s.role is Role.PYPI for s in sources)
+        or not any(plain(s.table.get("default")) is True for s in sources)
+    )
     kept_as_is = {id(s.table) for s in sources if s.role is Role.OTHER}
     notes.extend(_secret_notes(where, sources, kept_as_is))
 

@@ -112,8 +112,13 @@ def test_poetry_without_pypi_only_when_a_fallback_is_intended(tmp_path: Path) ->
         '[[tool.poetry.source]]\nname = "chainguard"\n'
         'url = "https://libraries.cgr.dev/python/simple/"\npriority = "primary"\n'
     )
-    assert codes(tmp_path, "pyproject.toml", text) == [("poetry-no-supplemental-pypi", 1)]
+    # the trap is only a trap when a fallback is asked for (--fallback); by default a
+    # Chainguard-only configuration is what the user chose
+    assert codes(tmp_path, "pyproject.toml", text, fallback=True) == [
+        ("poetry-no-supplemental-pypi", 1)
+    ]
     assert codes(tmp_path, "b/pyproject.toml", text, fallback=False) == []
+    assert codes(tmp_path, "c/pyproject.toml", text) == []
 
 
 def test_poetry_pypi_primary_before_chainguard(tmp_path: Path) -> None:
