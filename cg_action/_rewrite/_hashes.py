@@ -136,7 +136,7 @@ def _rehash(block: list[str], digests: list[str], *, append: bool) -> list[str]:
     old = [m.group(1) for m in _HASH_OPTION.finditer(joined)]
     head = _HASH_OPTION.sub("", joined).strip()
     indent = next(
-        (re.match(r"\s*", line).group(0) for line in block[1:] if "--hash" in line),  # type: ignore[union-attr]
+        (line[: len(line) - len(line.lstrip())] for line in block[1:] if "--hash" in line),
         "    ",
     )
     wanted = [f"sha256:{d}" for d in digests]
