@@ -23,7 +23,9 @@ from cg_action._models import Finding, Ignore, Status
 from cg_action._sources._typed import (
     TomlLines,
     Where,
+    expect_bool,
     expect_list,
+    expect_str,
     expect_table,
     get_optional_str,
     get_str,
@@ -138,6 +140,17 @@ def _read_policy(path: Path, table: Any, where: Where, lines: TomlLines) -> Poli
             )
         )
     settings = {k: v for k, v in table.items() if k != "ignore"}
+    for key, value in settings.items():
+        here = where.child(key).at_line(lines.key(key))
+        match key:
+            case "index-url" | "fallback-index-url":
+                expect_str(value, here)
+            case "remediated" | "probe-files":
+                expect_bool(value, here)
+            case "fail-on" | "targets":
+                if not isinstance(value, str):
+                    for position, item in enumerate(expect_list(value, here)):
+                        expect_str(item, here.child(position))
     return Policy(source=path, settings=settings, ignores=tuple(ignores))
 
 

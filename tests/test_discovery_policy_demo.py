@@ -117,3 +117,26 @@ def test_bad_environment_defaults_are_usage_errors() -> None:
         err = io.StringIO()
         assert main(["check", "."], env=env, out=io.StringIO(), err=err) == 2
         assert next(iter(env)) in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("fail-on = 3\n", ".cg-action.toml:1: fail-on"),
+        ('targets = ["linux-x86_64", 7]\n', ".cg-action.toml:1: targets[1]"),
+        ('remediated = "yes"\n', ".cg-action.toml:1: remediated"),
+    ],
+)
+def test_policy_settings_of_the_wrong_type_are_errors_at_their_line(
+    tmp_path: Path, text: str, where: str
+) -> None:
+    touch(tmp_path / ".cg-action.toml", text)
+    err = io.StringIO()
+    code = main(
+        ["check", str(tmp_path), "--root", str(tmp_path), "--offline"],
+        env={},
+        out=io.StringIO(),
+        err=err,
+    )
+    assert code == 2
+    assert where in err.getvalue()

@@ -29,7 +29,15 @@ from cg_action._commands._options import (
     split_words,
 )
 from cg_action._errors import IndexAccessError, UsageError
-from cg_action._models import ConfigNotice, ExitCode, Report, ReportKind, SourceFile, Status
+from cg_action._models import (
+    ConfigNotice,
+    ExitCode,
+    FileReport,
+    Report,
+    ReportKind,
+    SourceFile,
+    Status,
+)
 from cg_action._urls import CHAINGUARD_REMEDIATED_INDEX, PYPI_INDEX, redact_text, redact_url
 
 NAME = "check"
@@ -246,7 +254,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
             "cg-action: the index could not be used, nothing was checked: "
             f"{redact_text(exc.diagnostics())}\n"
         )
-        return ExitCode.INPUT if any(f.problems for f in loaded.files) else ExitCode.OK
+        return _lenient_exit(loaded.files, err)
     notices = _config_notices(paths_from(args, env), primary.url, env)
 
     only_changed = None
@@ -278,13 +286,18 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
             f"cg-action: none of {len(checked)} dependencies could be checked, the first: "
             f"{redact_text(checked[0].message)}; not failing (--network-errors=warn)\n"
         )
-        for file in report.files:  # what could not be read is still said, file and line
-            for problem in file.problems:
-                err.write(f"cg-action: {problem}\n")
         _write_reports(report, fmt, args, env, io.StringIO() if not args.output else out, err)
-        return ExitCode.INPUT if report.has_input_errors else ExitCode.OK
+        return _lenient_exit(report.files, err)
     _write_reports(report, fmt, args, env, out, err)
     return exit_code(report, network_errors=args.network_errors, err=err)
+
+
+def _lenient_exit(files: Sequence[FileReport], err: TextIO) -> int:
+    """After a one-line network message: what could not be read is still said, file and line."""
+    problems = [problem for file in files for problem in file.problems]
+    for problem in problems:
+        err.write(f"cg-action: {problem}\n")
+    return ExitCode.INPUT if problems else ExitCode.OK
 
 
 def _config_notices(
