@@ -140,3 +140,10 @@ def test_policy_settings_of_the_wrong_type_are_errors_at_their_line(
     )
     assert code == 2
     assert where in err.getvalue()
+
+
+def test_a_folder_without_dependency_files_says_so(tmp_path: Path) -> None:
+    out = io.StringIO()
+    code = main(["check", str(tmp_path), "--offline"], env={}, out=out, err=io.StringIO())
+    assert code == 0
+    assert f"no dependency file was found under {tmp_path}" in out.getvalue()

@@ -271,7 +271,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         remediated_index_url=redact_url(remediated.url) if remediated else None,
         fail_on=fail_on,
         only_changed=only_changed,
-        notes=outcome.notes,
+        notes=outcome.notes + _nothing_found(loaded.files, paths_from(args, env)),
         config_notices=notices,
     )
     checked = [f for f in report.findings if f.status is not Status.NOT_INDEXED]
@@ -290,6 +290,16 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         return _lenient_exit(report.files, err)
     _write_reports(report, fmt, args, env, out, err)
     return exit_code(report, network_errors=args.network_errors, err=err)
+
+
+def _nothing_found(files: Sequence[FileReport], paths: Sequence[Path]) -> tuple[str, ...]:
+    if files:
+        return ()
+    where = ", ".join(str(p) for p in paths)
+    return (
+        f"no dependency file was found under {where} (requirements*.txt/.in, pyproject.toml, "
+        "Pipfile, Pipfile.lock, uv.lock, poetry.lock, pdm.lock, pylock*.toml)",
+    )
 
 
 def _lenient_exit(files: Sequence[FileReport], err: TextIO) -> int:
