@@ -115,7 +115,8 @@ def test_pdm_locks_from_the_rewritten_source_without_fallback(
     done = pdm_lock(project, pdm_home, pypi)
     assert done.returncode == 0, done.stdout + done.stderr
     urls = pdm_file_urls(project)["alpha"]
-    assert urls and all(u.startswith(files_base(chainguard)) for u in urls), urls
+    assert urls
+    assert all(u.startswith(files_base(chainguard)) for u in urls), urls
     lock = tomllib.loads((project / "pdm.lock").read_text())
     digest = sha256_file(chainguard.root / ALPHA)
     assert lock["package"][0]["files"][0]["hash"] == f"sha256:{digest}"
