@@ -259,6 +259,14 @@ def rewrite_file_array(
     uses_url = False
     done: set[str] = set()
     dropped: list[int] = []
+    # Chainguard's entries already in the list (an earlier --append): an upstream entry is
+    # then dropped, not turned into a second copy of one of them.
+    present = {
+        str(plain(entry.get("hash")))
+        for entry in array
+        if is_release_file(file_entry_name(entry), name, version)
+        and plain(entry.get("hash")) in wanted
+    }
     for position, entry in enumerate(list(array)):
         filename = file_entry_name(entry)
         if not is_release_file(filename, name, version):
@@ -271,7 +279,7 @@ def rewrite_file_array(
         if append:
             continue
         match = by_key.get(file_key(filename or ""))
-        if match is None or f"sha256:{sha256_of(match)}" in done:
+        if match is None or f"sha256:{sha256_of(match)}" in done | present:
             dropped.append(position)
             continue
         _set_entry(entry, match)

@@ -91,11 +91,6 @@ def test_pdm_lock_golden(mode: str) -> None:
     assert again.text == update.text  # nothing more to change, in either mode
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rewrite_file_array (replace) after an --append run: the old entry is rewritten into "
-    "Chainguard's file although the appended entry already names it, so each file is listed twice",
-)
 def test_pdm_lock_replace_after_append_lists_each_file_once() -> None:
     before = DATA / "pdm" / "before.pdm.lock"
     appended = golden("pdm", "after-append.pdm.lock").decode().replace("\r\n", "\n")
