@@ -464,3 +464,54 @@ def test_unreachable_index_in_lenient_mode_still_writes_the_report_file(tmp_path
     assert out == ""
     assert "requirements.txt:2" in err
     assert json.loads(report_file.read_text())["summary"]["unknown"] == 1
+
+
+def test_only_changed_fails_only_on_what_the_branch_changed(
+    tmp_path: Path, indexes: tuple[LocalIndex, LocalIndex]
+) -> None:
+    cg, pypi = indexes
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    (repo / "requirements.txt").write_text("delta==9.9\nalpha==1.0.0\n")  # delta: missing
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    (repo / "requirements.txt").write_text("delta==9.9\nalpha==1.0.0\nomega==0.1\n")
+    code, out, err = run_cli(
+        "check",
+        str(repo),
+        "--root",
+        str(repo),
+        "--index-url",
+        cg.url,
+        "--fallback-index-url",
+        pypi.url,
+        "--no-cache",
+        "--format",
+        "json",
+        "--only-changed",
+        "--base",
+        "HEAD",
+    )
+    report = json.loads(out)
+    changed = {r["name"]: r["changed"] for r in report["results"]}
+    assert changed == {"delta": False, "alpha": False, "omega": True}
+    assert report["summary"]["failing"] == 1  # omega only; delta was missing before the branch
+    assert code == 1, err
+    (repo / "requirements.txt").write_text("delta==9.9\nalpha==1.0.0\n")
+    code, _, err = run_cli(
+        "check",
+        str(repo),
+        "--root",
+        str(repo),
+        "--index-url",
+        cg.url,
+        "--fallback-index-url",
+        pypi.url,
+        "--no-cache",
+        "--only-changed",
+        "--base",
+        "HEAD",
+    )
+    assert code == 0, err  # the old finding does not fail a branch that did not touch it
