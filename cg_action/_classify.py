@@ -91,6 +91,16 @@ def _versions(project: IndexProject, *, built: bool) -> list[Version]:
     return sorted(v for v, files in by_version.items() if not any(map(_is_built, files)))
 
 
+def _yanked_versions(projects: Sequence[IndexProject]) -> set[Version]:
+    """Versions all of whose files are yanked."""
+    files_by_version: dict[Version, list[IndexFile]] = {}
+    for project in projects:
+        for file in project.files:
+            if file.version is not None:
+                files_by_version.setdefault(file.version, []).append(file)
+    return {v for v, files in files_by_version.items() if all(f.yanked for f in files)}
+
+
 def _matching(dep: Dependency, versions: Sequence[Version]) -> list[Version]:
     if dep.is_pinned:
         return [v for v in versions if dep.specifier.contains(v, prereleases=True)]
@@ -158,6 +168,10 @@ def classify(dep: Dependency, evidence: Evidence, context: Context) -> Finding |
 
     built_versions = sorted({v for p in projects for v in _versions(p, built=True)})
     matches = _matching(dep, built_versions)
+    if not dep.is_pinned:
+        # PEP 592: a range never selects a yanked release (a pin still may)
+        yanked = _yanked_versions(projects)
+        matches = [v for v in matches if v not in yanked] or matches
     if matches:
         return _served(
             dep,

@@ -252,3 +252,16 @@ def test_remediated_index_down_is_unknown_not_missing() -> None:
     )
     assert result.status is Status.UNKNOWN
     assert "remediated index could not be asked" in result.message
+
+
+def test_a_range_never_selects_a_yanked_release_but_a_pin_still_matches_it() -> None:
+    evidence = Evidence(
+        primary=found(
+            file("flask-3.0.0-py3-none-any.whl"),
+            file("flask-3.1.0-py3-none-any.whl", yanked=True, yanked_reason="broken"),
+        )
+    )
+    assert verdict(dep(">=3"), evidence).version == Version("3.0.0")
+    pinned = verdict(dep("==3.1.0"), evidence)
+    assert pinned.status is Status.CHAINGUARD
+    assert "yanked (broken)" in pinned.message
