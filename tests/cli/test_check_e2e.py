@@ -61,7 +61,23 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, st
 def check_json(
     project: Path, cg: LocalIndex, pypi: LocalIndex, *extra: str
 ) -> tuple[int, dict, str]:  # type: ignore[type-arg]
-    code, out, err = run_cli(
+    code, out, err = check_project(
+        project,
+        cg,
+        pypi,
+        "--no-netrc",
+        "--format",
+        "json",
+        *extra,
+    )
+    return code, json.loads(out) if out else {}, err
+
+
+def check_project(
+    project: Path, cg: LocalIndex, pypi: LocalIndex, *extra: str, env: dict[str, str] | None = None
+) -> tuple[int, str, str]:
+    """``check PROJECT`` against the two test indexes, paths shown from PROJECT, no cache."""
+    return run_cli(
         "check",
         str(project),
         "--root",
@@ -71,12 +87,9 @@ def check_json(
         "--fallback-index-url",
         pypi.url,
         "--no-cache",
-        "--no-netrc",
-        "--format",
-        "json",
         *extra,
+        env=env,
     )
-    return code, json.loads(out) if out else {}, err
 
 
 def by_name(report: dict) -> dict[str, dict]:  # type: ignore[type-arg]
@@ -355,16 +368,10 @@ def test_configuration_traps_are_reported_but_do_not_fail(
     assert [(n["file"], n["line"], n["code"]) for n in report["configuration"]] == [
         ("requirements.txt", 1, "pypi-index-url")
     ]
-    code, out, _ = run_cli(
-        "check",
-        str(tmp_path),
-        "--root",
-        str(tmp_path),
-        "--index-url",
-        cg.url,
-        "--fallback-index-url",
-        pypi.url,
-        "--no-cache",
+    code, out, _ = check_project(
+        tmp_path,
+        cg,
+        pypi,
         "--format",
         "github",
     )
@@ -421,16 +428,10 @@ def test_pull_request_comment_failure_is_a_warning_not_a_failed_check(
         "GITHUB_WORKSPACE": str(project),
         "RUNNER_TEMP": str(tmp_path),
     }
-    code, out, err = run_cli(
-        "check",
-        str(project),
-        "--root",
-        str(project),
-        "--index-url",
-        cg.url,
-        "--fallback-index-url",
-        pypi.url,
-        "--no-cache",
+    code, out, err = check_project(
+        project,
+        cg,
+        pypi,
         "--comment",
         "always",
         env=env,
@@ -478,16 +479,10 @@ def test_only_changed_fails_only_on_what_the_branch_changed(
     subprocess.run([*git, "add", "-A"], check=True)
     subprocess.run([*git, "commit", "-qm", "base"], check=True)
     (repo / "requirements.txt").write_text("delta==9.9\nalpha==1.0.0\nomega==0.1\n")
-    code, out, err = run_cli(
-        "check",
-        str(repo),
-        "--root",
-        str(repo),
-        "--index-url",
-        cg.url,
-        "--fallback-index-url",
-        pypi.url,
-        "--no-cache",
+    code, out, err = check_project(
+        repo,
+        cg,
+        pypi,
         "--format",
         "json",
         "--only-changed",
@@ -500,16 +495,10 @@ def test_only_changed_fails_only_on_what_the_branch_changed(
     assert report["summary"]["failing"] == 1  # omega only; delta was missing before the branch
     assert code == 1, err
     (repo / "requirements.txt").write_text("delta==9.9\nalpha==1.0.0\n")
-    code, _, err = run_cli(
-        "check",
-        str(repo),
-        "--root",
-        str(repo),
-        "--index-url",
-        cg.url,
-        "--fallback-index-url",
-        pypi.url,
-        "--no-cache",
+    code, _, err = check_project(
+        repo,
+        cg,
+        pypi,
         "--only-changed",
         "--base",
         "HEAD",
