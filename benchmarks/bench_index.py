@@ -193,6 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="cg-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CG_ACTION_", "PIP_", "UV_"))}
     env["PYTHONPATH"] = str(ROOT)
+    # as installed: bytecode is cached (otherwise every run compiles every module again)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["NETRC"] = str(work / "no-netrc")
     env.pop("GITHUB_ACTIONS", None)
     uv = shutil.which("uv") or "uv"

@@ -34,6 +34,8 @@ from tests._wheels import make_wheel  # noqa: E402
 def median_seconds(
     command: list[str], *, runs: int, cwd: Path | None = None, env: dict[str, str] | None = None
 ) -> float:
+    # as installed: bytecode is cached (otherwise every run compiles every module again)
+    env = {k: v for k, v in (env or os.environ).items() if k != "PYTHONDONTWRITEBYTECODE"}
     times = []
     for _ in range(runs):
         start = time.perf_counter()
