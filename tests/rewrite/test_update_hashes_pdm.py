@@ -8,26 +8,15 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from cg_action._rewrite._hashes_pdm import update_pdm_lock
-from tests._servers import LocalIndex, pypiserver
+from tests._servers import LocalIndex
 from tests._wheels import sha256_file
 from tests.lockgen._pdm import pdm_env, pdm_works
-from tests.rewrite.test_update_hashes_poetry import ANSWERS, build, check_statuses, cli, serve
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[LocalIndex, LocalIndex, Path, Path]]:
-    """(the project's index, an upstream copy, upstream files, rebuilt files)."""
-    upstream = build(tmp_path / "upstream", "upstream")
-    rebuilt = build(tmp_path / "rebuilt", "rebuilt")
-    shutil.copytree(upstream, tmp_path / "served")
-    with pypiserver(tmp_path / "served") as index, pypiserver(upstream) as pypi:
-        yield index, pypi, upstream, rebuilt
+from tests.rewrite.test_update_hashes_poetry import ANSWERS, check_statuses, serve, update_hashes
 
 
 def pdm(project: Path, home: Path, *argv: str) -> subprocess.CompletedProcess[str]:
@@ -71,17 +60,7 @@ def test_pdm_lock_syncs_from_chainguard_after_update(
         "alpha": "locked-upstream",
         "beta": "locked-upstream",
     }
-    code, out, err = cli(
-        "update-hashes",
-        *(["--append"] if append else []),
-        *("--index-url", index.url, "--no-netrc", "--no-cache", str(lock)),
-    )
-    assert (code, err) == (0, "")
-    assert "2 package(s) now use Chainguard's files" in out
-    after = lock.read_text()
-    for name in ("alpha-1.0-py3-none-any.whl", "alpha-1.0.tar.gz", "beta-2.0-py3-none-any.whl"):
-        assert sha256_file(rebuilt / name) in after
-        assert (sha256_file(upstream / name) in after) is append
+    after = update_hashes(lock, index, upstream, rebuilt, append=append)
     changed = [line for line in after.splitlines() if line not in before.splitlines()]
     assert all(line.lstrip().startswith("{file = ") for line in changed), changed
 

@@ -11,7 +11,6 @@ import io
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ import pytest
 from cg_action._cli import main
 from cg_action._models import Found, IndexFile, IndexProject
 from cg_action._rewrite._hashes_poetry import update_poetry_lock
-from tests._servers import LocalIndex, pypiserver
+from tests._servers import LocalIndex
 from tests._wheels import make_sdist, make_wheel, sha256_file
 from tests.lockgen._poetry import poetry_env, poetry_lock, write_project
 
@@ -53,21 +52,30 @@ def check_statuses(
     return {r["name"]: r["status"] for r in results if r["file"] == lockfile}
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[LocalIndex, LocalIndex, Path, Path]]:
-    """(the project's index, an upstream copy, upstream files, rebuilt files)."""
-    upstream = build(tmp_path / "upstream", "upstream")
-    rebuilt = build(tmp_path / "rebuilt", "rebuilt")
-    shutil.copytree(upstream, tmp_path / "served")
-    with pypiserver(tmp_path / "served") as index, pypiserver(upstream) as pypi:
-        yield index, pypi, upstream, rebuilt
-
-
 def serve(folder: Path, files: Path) -> None:
     for old in folder.iterdir():
         old.unlink()
     for new in files.iterdir():
         shutil.copy(new, folder / new.name)
+
+
+def update_hashes(
+    lock: Path, index: LocalIndex, upstream: Path, rebuilt: Path, *, append: bool
+) -> str:
+    """Run ``update-hashes`` on ``lock``; check it names the rebuilt files (and, with
+    ``append``, still the upstream ones); return the new text."""
+    code, out, err = cli(
+        "update-hashes",
+        *(["--append"] if append else []),
+        *("--index-url", index.url, "--no-netrc", "--no-cache", str(lock)),
+    )
+    assert (code, err) == (0, "")
+    assert "2 package(s) now use Chainguard's files" in out
+    after = lock.read_text()
+    for name in ("alpha-1.0-py3-none-any.whl", "alpha-1.0.tar.gz", "beta-2.0-py3-none-any.whl"):
+        assert sha256_file(rebuilt / name) in after
+        assert (sha256_file(upstream / name) in after) is append
+    return after
 
 
 def poetry_sync(project: Path, home: Path) -> subprocess.CompletedProcess[str]:
@@ -108,17 +116,7 @@ def test_poetry_lock_installs_from_chainguard_after_update(
     refused = poetry_sync(project, tmp_path / "home")
     assert refused.returncode != 0  # Poetry refuses the rebuilt files against upstream digests
 
-    code, out, err = cli(
-        "update-hashes",
-        *(["--append"] if append else []),
-        *("--index-url", index.url, "--no-netrc", "--no-cache", str(lock)),
-    )
-    assert (code, err) == (0, "")
-    assert "2 package(s) now use Chainguard's files" in out
-    after = lock.read_text()
-    for name in ("alpha-1.0-py3-none-any.whl", "alpha-1.0.tar.gz", "beta-2.0-py3-none-any.whl"):
-        assert sha256_file(rebuilt / name) in after
-        assert (sha256_file(upstream / name) in after) is append
+    after = update_hashes(lock, index, upstream, rebuilt, append=append)
     assert "content-hash" in after
     # only the files lists changed
     changed = [line for line in after.splitlines() if line not in before.splitlines()]

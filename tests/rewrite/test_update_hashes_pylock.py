@@ -6,30 +6,18 @@ Both are installed from the result against the rebuilt index: pylock.toml with
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from cg_action._compat import tomllib
-from tests._servers import LocalIndex, pypiserver
+from tests._servers import LocalIndex
 from tests._wheels import sha256_file
 from tests.lockgen._pip_compile import offline_env, pip_compile
 from tests.lockgen._uv import uv_env
-from tests.rewrite.test_update_hashes_poetry import build, check_statuses, cli, serve
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[LocalIndex, LocalIndex, Path, Path]]:
-    """(the project's index, an upstream copy, upstream files, rebuilt files)."""
-    upstream = build(tmp_path / "upstream", "upstream")
-    rebuilt = build(tmp_path / "rebuilt", "rebuilt")
-    shutil.copytree(upstream, tmp_path / "served")
-    with pypiserver(tmp_path / "served") as index, pypiserver(upstream) as pypi:
-        yield index, pypi, upstream, rebuilt
+from tests.rewrite.test_update_hashes_poetry import check_statuses, cli, serve
 
 
 def tool(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
