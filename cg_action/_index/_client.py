@@ -30,8 +30,8 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urljoin
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+from urllib.parse import urljoin, urlsplit
 
 from packaging.utils import NormalizedName
 
@@ -47,7 +47,11 @@ from cg_action._index._cache import (
 )
 from cg_action._index._direct import (
     BodyTooLarge,
-    DirectTransport,
+    DirectLoop,
+    Get,
+    Job,
+    RawResponse,
+    Sleep,
     TransportFailure,
     TruncatedBody,
     can_fetch_directly,
@@ -227,6 +231,12 @@ class _Progress:
         self.done = 0
         self._enabled = enabled and total > 0
         self._drawn = False
+        self._started = time.monotonic()
+
+    @property
+    def enabled(self) -> bool:
+        """Whether anything is drawn at all (a terminal, and something to ask)."""
+        return self._enabled
 
     async def draw_while_running(self) -> None:
         import asyncio  # here, not at the top: a run answered from the cache needs no event loop
@@ -235,21 +245,15 @@ class _Progress:
             return
         await asyncio.sleep(1.0)
         while True:
-            sys.stderr.write(f"\rcg-action: asking the index {self.done}/{self.total}")
-            sys.stderr.flush()
-            self._drawn = True
+            self.draw()
             await asyncio.sleep(0.2)
 
-    def draw_until(self, stop: threading.Event) -> None:
-        """The same drawing from a thread of its own, until ``stop`` is set."""
-        if not self._enabled or stop.wait(1.0):
-            return
-        while True:
+    def draw(self) -> None:
+        """Draw the counter if the run has lasted a second (the direct loop calls this)."""
+        if self._enabled and time.monotonic() - self._started >= 1.0:
             sys.stderr.write(f"\rcg-action: asking the index {self.done}/{self.total}")
             sys.stderr.flush()
             self._drawn = True
-            if stop.wait(0.2):
-                return
 
     def clear(self) -> None:
         if self._drawn:
@@ -292,8 +296,6 @@ class IndexClient:
         self._pools: dict[int, httpx.AsyncClient] = {}
         self._ssl_context: ssl.SSLContext | None = None
         self._auth_headers: dict[str, str | None] = {}
-        self._direct: DirectTransport | None = None
-        self._counter_lock = threading.Lock()
         self.requests_sent = 0  # every HTTP request, retries and redirects included
 
     def __enter__(self) -> IndexClient:
@@ -309,9 +311,6 @@ class IndexClient:
 
     def close(self) -> None:
         """Close the connections and stop the private event loop."""
-        if self._direct is not None:
-            self._direct.close()
-            self._direct = None
         if self._runner is not None:
             for pool in self._pools.values():
                 self._runner.run(pool.aclose())
@@ -679,7 +678,7 @@ class IndexClient:
             self._cache.store(index_url, name, page)
         return answer
 
-    # -- project pages over http.client (see ``_direct``) ----------------------------------------
+    # -- project pages on one thread, without httpx (see ``_direct``) ---------------------------
 
     def _fetch_directly(
         self,
@@ -687,100 +686,100 @@ class IndexClient:
         index_url: str,
         to_fetch: dict[NormalizedName, CachedPage | None],
     ) -> dict[NormalizedName, ProjectAnswer]:
-        """``_fetch_projects`` in worker threads, ``concurrency`` at a time."""
-        from concurrent.futures import ThreadPoolExecutor
+        """``_fetch_projects`` through ``DirectLoop``, ``concurrency`` at a time.
 
-        if self._direct is None:
-            self._direct = DirectTransport(
-                connect_timeout=self.settings.connect_timeout, user_agent=USER_AGENT
-            )
-        transport = self._direct
+        A project redirected to a URL the loop does not serve (``https``) is asked again
+        through httpx.
+        """
         progress = _Progress(len(to_fetch), enabled=self.settings.show_progress)
-        stop = threading.Event()  # set by the first error that ends the whole call
-        drawer = threading.Thread(target=progress.draw_until, args=(stop,), daemon=True)
-        drawer.start()
-
-        def one(item: tuple[NormalizedName, CachedPage | None]) -> ProjectAnswer | None:
-            if stop.is_set():
-                return None
-            try:
-                return self._fetch_project_directly(transport, index, index_url, *item)
-            except BaseException:
-                stop.set()
-                raise
-            finally:
-                progress.done += 1
-
-        workers = max(1, min(self.settings.concurrency, len(to_fetch)))
+        loop: DirectLoop[NormalizedName, ProjectAnswer | None] = DirectLoop(
+            concurrency=self.settings.concurrency,
+            connect_timeout=self.settings.connect_timeout,
+            user_agent=USER_AGENT,
+            tick=progress.draw if progress.enabled else None,
+        )
+        jobs = (
+            (name, self._project_steps(index, index_url, name, entry, progress))
+            for name, entry in to_fetch.items()
+        )
         try:
-            with ThreadPoolExecutor(workers, thread_name_prefix="cg-action-index") as pool:
-                results = list(pool.map(one, to_fetch.items()))
+            results = loop.run(jobs)
         finally:
-            stop.set()
-            drawer.join()
+            loop.close()
             progress.clear()
         answers: dict[NormalizedName, ProjectAnswer] = {}
-        for name, answer in zip(to_fetch, results, strict=True):
-            if answer is None:  # pragma: no cover - only after an error, which was raised
-                raise AssertionError(f"no answer for {name}")
-            answers[name] = answer
+        handed_over: dict[NormalizedName, CachedPage | None] = {}
+        for name, entry in to_fetch.items():
+            answer = results[name]
+            if answer is None:
+                handed_over[name] = entry
+            else:
+                answers[name] = answer
+        if handed_over:
+            answers.update(self._run(self._fetch_projects(index, index_url, handed_over)))
         return answers
 
-    def _fetch_project_directly(
+    def _project_steps(
         self,
-        transport: DirectTransport,
         index: IndexConfig,
         index_url: str,
         name: NormalizedName,
         entry: CachedPage | None,
-    ) -> ProjectAnswer:
+        progress: _Progress,
+    ) -> Job[ProjectAnswer | None]:
+        """``_fetch_project`` as a ``DirectLoop`` job; None: redirected to an https URL."""
         page_url, headers = _page_request(index, name, entry)
         deadline = time.monotonic() + self.settings.total_timeout
         tries = 0
-        while True:
-            tries += 1
-            failure: _GaveUp | None
-            try:
-                result = self._get_page_directly(
-                    transport, index, page_url, headers, entry, deadline
-                )
-                break
-            except _OutOfTime:
-                failure = _GaveUp(
-                    f"no answer within {self.settings.total_timeout:g} s ({tries} attempts)"
-                )
-            except _Transient as transient:
-                failure = self._after_failure(transient, tries, deadline)
-            except _GaveUp as gave_up:
-                failure = gave_up
-            if failure is not None:
-                logger.info("%s%s/: %s", index_url, name, failure.reason)
-                return Unavailable(
-                    name=name, index_url=index_url, reason=redact_text(failure.reason)
-                )
-        return self._answer(result, entry, name, index_url)
+        try:
+            while True:
+                tries += 1
+                failure: _GaveUp | None
+                try:
+                    result = yield from self._page_steps(index, page_url, headers, entry, deadline)
+                    if result is None:
+                        return None
+                    break
+                except _OutOfTime:
+                    failure = _GaveUp(
+                        f"no answer within {self.settings.total_timeout:g} s ({tries} attempts)"
+                    )
+                except _Transient as transient:
+                    failure, delay = self._after_failure(transient, tries, deadline)
+                    if failure is None:
+                        yield Sleep(delay)
+                except _GaveUp as gave_up:
+                    failure = gave_up
+                if failure is not None:
+                    logger.info("%s%s/: %s", index_url, name, failure.reason)
+                    return Unavailable(
+                        name=name, index_url=index_url, reason=redact_text(failure.reason)
+                    )
+            return self._answer(result, entry, name, index_url)
+        finally:
+            progress.done += 1
 
-    def _after_failure(self, failure: _Transient, tries: int, deadline: float) -> _GaveUp | None:
-        """Wait before the next attempt (None), or the reason to stop (as ``_with_retries``)."""
+    def _after_failure(
+        self, failure: _Transient, tries: int, deadline: float
+    ) -> tuple[_GaveUp | None, float]:
+        """The reason to stop, or None and how long to wait before the next attempt."""
         summary = f"{failure.reason} ({tries} attempt{'s' if tries > 1 else ''})"
         if tries > self.settings.max_retries:
-            return _GaveUp(summary)
+            return _GaveUp(summary), 0.0
         delay = failure.retry_after if failure.retry_after is not None else backoff_delay(tries - 1)
         if time.monotonic() + delay >= deadline:
-            return _GaveUp(f"{summary}; no time left to retry")
+            return _GaveUp(f"{summary}; no time left to retry"), 0.0
         logger.debug("retrying in %.2f s: %s", delay, failure.reason)
-        time.sleep(delay)
-        return None
+        return None, delay
 
-    def _get_page_directly(
+    def _page_steps(
         self,
-        transport: DirectTransport,
         index: IndexConfig,
         url: str,
         headers: dict[str, str],
         entry: CachedPage | None,
         deadline: float,
-    ) -> _PageResponse:
+    ) -> Job[_PageResponse | None]:
         """One attempt at a page, following redirects by hand (as ``_send``)."""
         auth = self._auth_header(index)
         current = redact_url(url)
@@ -793,13 +792,12 @@ class IndexClient:
             request_headers = dict(headers)
             if auth is not None and is_same_origin(current, index.url):
                 request_headers["Authorization"] = auth
-            with self._counter_lock:
-                self.requests_sent += 1
+            self.requests_sent += 1
             timeout = min(read_timeout, remaining)
             try:
-                response = transport.get(
-                    current, request_headers, timeout=timeout, limit=self.settings.max_page_bytes
-                )
+                # the loop answers every Get with a RawResponse (or throws)
+                step = Get(current, request_headers, timeout, self.settings.max_page_bytes)
+                response = cast("RawResponse", (yield step))
             except TransportFailure as exc:
                 if exc.is_timeout and timeout < read_timeout:
                     raise _OutOfTime from exc
@@ -812,6 +810,8 @@ class IndexClient:
             if status in _REDIRECTS:
                 current = _redirect_target(current, status, response.headers.get("location"), seen)
                 if not can_fetch_directly(current):
+                    if urlsplit(current).scheme == "https":
+                        return None  # httpx asks again from the start
                     raise _GaveUp(f"redirect to an unsupported URL {current}")
                 continue
             _raise_for_auth(status, index, auth)

@@ -1,4 +1,4 @@
-"""Both page transports give the same answers: http.client in threads and httpx on asyncio.
+"""Both page transports give the same answers: the one-thread loop and httpx on asyncio.
 
 ``get_projects`` reads pages through ``_direct`` unless a proxy is configured; the httpx path
 is forced here by replacing the client's choice, so both are exercised against one server.
