@@ -8,12 +8,8 @@ import sys
 if sys.version_info >= (3, 11):
     from enum import StrEnum
     from typing import assert_never
-
-    import tomllib
 else:  # pragma: no cover - exercised only on Python 3.10
     from typing import NoReturn
-
-    import tomli as tomllib
 
     class StrEnum(str, enum.Enum):
         """`enum.StrEnum` for Python 3.10: members are strings and print as their value."""
@@ -25,4 +21,4 @@ else:  # pragma: no cover - exercised only on Python 3.10
         raise AssertionError(f"unhandled value: {value!r}")
 
 
-__all__ = ["StrEnum", "assert_never", "tomllib"]
+__all__ = ["StrEnum", "assert_never"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -167,8 +167,12 @@ def check_dependencies(
     *,
     policy: Policy | None = None,
     today: dt.date | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> CheckOutcome:
-    """Ask the indexes about ``deps`` and classify each one."""
+    """Ask the indexes about ``deps`` and classify each one.
+
+    ``meanwhile`` runs while the primary index is being asked (see ``get_projects``).
+    """
     from cg_action._index import IndexClient
 
     names = sorted({d.name for d in deps if d.is_index_checkable})
@@ -178,23 +182,46 @@ def check_dependencies(
         remediated_url=settings.remediated.url if settings.remediated else None,
         targets=settings.targets,
     )
+    findings: list[Finding | None] = [None] * len(deps)
+    pending: set[NormalizedName] = set()
+    classified = [False] * len(deps)
+
+    def first_pass(number: int, evidence: dict[NormalizedName, Evidence]) -> None:
+        dep = deps[number]
+        result = _classify(dep, evidence, context)
+        if isinstance(result, Pending):
+            pending.add(dep.name)
+        else:
+            findings[number] = result
+        classified[number] = True
+
+    on_answer = None
+    if settings.remediated is None:  # a verdict needs only the primary answer: classify each
+        # dependency as its answer arrives, while the next answers are on their way
+        numbers: dict[NormalizedName, list[int]] = {}
+        for number, dep in enumerate(deps):
+            if dep.is_index_checkable:
+                numbers.setdefault(dep.name, []).append(number)
+
+        def on_answer(name: NormalizedName, answer: ProjectAnswer) -> None:
+            for number in numbers.get(name, ()):
+                first_pass(number, {name: Evidence(primary=answer)})
+
     with IndexClient(settings.client) as client:
-        primary = client.get_projects(settings.primary, names) if names else {}
+        primary = (
+            client.get_projects(settings.primary, names, meanwhile=meanwhile, on_answer=on_answer)
+            if names
+            else {}
+        )
         remediated: dict[NormalizedName, ProjectAnswer] = {}
         if settings.remediated is not None and names:
             remediated = client.get_projects(settings.remediated, names)
         evidence = {
             name: Evidence(primary=primary[name], remediated=remediated.get(name)) for name in names
         }
-        findings: list[Finding | None] = []
-        pending: set[NormalizedName] = set()
-        for dep in deps:
-            result = _classify(dep, evidence, context)
-            if isinstance(result, Pending):
-                pending.add(dep.name)
-                findings.append(None)
-            else:
-                findings.append(result)
+        for number in range(len(deps)):
+            if not classified[number]:
+                first_pass(number, evidence)
         # Locked pins whose digests differ from Chainguard's: the fallback says whose they are.
         for dep, finding in zip(deps, findings, strict=True):
             if (

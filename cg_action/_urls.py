@@ -20,6 +20,8 @@ _USERINFO = re.compile(r"(?<=://)[^/@\s]*@")
 
 def redact_url(url: str) -> str:
     """``url`` without user-info: ``https://user:secret@host/x`` -> ``https://host/x``."""
+    if "@" not in url:  # no user-info without one (most URLs: skip the parse)
+        return url
     try:
         parts = urlsplit(url)
     except ValueError:

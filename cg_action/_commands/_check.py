@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Generic, TextIO, TypeVar
 
 from packaging.utils import NormalizedName
 
@@ -177,6 +177,9 @@ def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     add_client_options(parser, env)
 
 
+T = TypeVar("T")
+
+
 def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
     """Run ``check`` and write its reports."""
     import datetime as dt
@@ -244,8 +247,16 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
 
     loaded = load_sources(paths_from(args, env), root=root)
     deps = dependencies_to_check(loaded.sources)
+    notices = _WhileWaiting(lambda: _config_notices(paths_from(args, env), primary.url, env))
+
+    def meanwhile() -> None:  # what comes after the answers, done while they travel
+        notices.run()
+        _import_renderer(fmt)
+
     try:
-        outcome = check_dependencies(deps, settings, policy=policy, today=dt.date.today())
+        outcome = check_dependencies(
+            deps, settings, policy=policy, today=dt.date.today(), meanwhile=meanwhile
+        )
     except IndexAccessError as exc:
         if args.network_errors != "warn":
             raise
@@ -255,8 +266,6 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
             f"{redact_text(exc.diagnostics())}\n"
         )
         return _lenient_exit(loaded.files, err)
-    notices = _config_notices(paths_from(args, env), primary.url, env)
-
     only_changed = None
     if args.only_changed:
         only_changed = _changed(root, args, env, loaded.sources)
@@ -272,7 +281,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         fail_on=fail_on,
         only_changed=only_changed,
         notes=outcome.notes + _nothing_found(loaded.files, paths_from(args, env)),
-        config_notices=notices,
+        config_notices=notices.result(),
     )
     checked = [f for f in report.findings if f.status is not Status.NOT_INDEXED]
     if (
@@ -308,6 +317,48 @@ def _lenient_exit(files: Sequence[FileReport], err: TextIO) -> int:
     for problem in problems:
         err.write(f"cg-action: {problem}\n")
     return ExitCode.INPUT if problems else ExitCode.OK
+
+
+class _WhileWaiting(Generic[T]):
+    """A value computed early (while the index answers) or when asked; an error is raised
+    when the value is asked for, so doing it early changes nothing but the time it takes."""
+
+    def __init__(self, compute: Callable[[], T]) -> None:
+        self._compute = compute
+        self._values: list[T] = []
+        self._error: Exception | None = None
+
+    def run(self) -> None:
+        if not self._values and self._error is None:
+            try:
+                self._values.append(self._compute())
+            except Exception as exc:  # raised again by result(), in its place
+                self._error = exc
+
+    def result(self) -> T:
+        self.run()
+        if self._error is not None:
+            raise self._error
+        return self._values[0]
+
+
+def _import_renderer(fmt: str) -> None:
+    """Import the modules that turn the answers into the report in ``fmt``."""
+    import importlib
+
+    renderer = _RENDERERS.get(fmt)
+    for name in ("cg_action._index._html", "cg_action._index._json", renderer):
+        if name:
+            importlib.import_module(name)
+
+
+_RENDERERS = {
+    "text": "cg_action._report._text",
+    "json": "cg_action._report._json",
+    "markdown": "cg_action._report._markdown",
+    "sarif": "cg_action._report._sarif",
+    "github": "cg_action._report._github",
+}
 
 
 def _config_notices(

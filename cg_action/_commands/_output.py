@@ -23,11 +23,13 @@ def render(report: Report, fmt: str, *, path_prefix: str = "") -> str:
     ``path_prefix`` is put before file paths where GitHub reads them from the workspace root
     (annotations, SARIF, Markdown links) when the run's root is a folder inside it.
     """
-    from cg_action._report import render_json, render_text
-
     if fmt == "text":
+        from cg_action._report._text import render_text
+
         return render_text(report)
     if fmt == "json":
+        from cg_action._report._json import render_json
+
         return render_json(report)
     if fmt == "markdown":
         from cg_action._report._markdown import render_markdown
@@ -88,12 +90,12 @@ def publish_github(
 ) -> None:
     """Job summary, step outputs, JSON report and PR comment, as a GitHub workflow wants them."""
     from cg_action._github._env import github_context, path_prefix
-    from cg_action._report import render_json
     from cg_action._report._github import (
         append_step_summary,
         render_github_commands,
         write_outputs,
     )
+    from cg_action._report._json import render_json
     from cg_action._report._markdown import needs_attention, render_markdown, render_pr_comment
 
     context = github_context(env)

@@ -19,11 +19,10 @@ SQLite or Redis rather than plain files; and it stores the request's headers wit
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import itertools
 import json
 import logging
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 _FORMAT = 1
 _SUFFIX = ".page"
+_TEMPORARY_NUMBERS = itertools.count()  # with the process id and random bytes: a unique name
 STORED_TYPE = "application/vnd.cg-action.project.v1+json"
 
 
@@ -63,6 +63,8 @@ class CachedPage:
 
 def cache_key(index_url: str, name: str) -> str:
     """The entry's file stem: a digest of the credential-free index URL and the project."""
+    import hashlib
+
     text = f"{redact_url(index_url).rstrip('/')}/\0{name}"
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -122,14 +124,20 @@ class PageCache:
             "length": len(page.body),
         }
         data = json.dumps(meta, separators=(",", ":")).encode() + b"\n" + page.body
+        unique = f"{os.getpid()}-{next(_TEMPORARY_NUMBERS)}-{os.urandom(4).hex()}"
+        temporary = path.parent / f".tmp-{unique}{_SUFFIX}"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=_SUFFIX)
+            try:
+                handle = os.open(temporary, flags, 0o600)
+            except FileNotFoundError:  # the entry's folder is not there yet
+                path.parent.mkdir(parents=True, exist_ok=True)
+                handle = os.open(temporary, flags, 0o600)
         except OSError as exc:
             logger.warning("cannot write the cache in %s: %s", self.directory, exc)
             return
         try:
-            with os.fdopen(handle, "wb") as out:
+            with open(handle, "wb") as out:
                 out.write(data)
             os.replace(temporary, path)
         except OSError as exc:

@@ -22,11 +22,12 @@ when a request is really needed: a run answered from a fresh cache never imports
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from types import TracebackType
@@ -57,8 +58,6 @@ from cg_action._index._direct import (
     can_fetch_directly,
 )
 from cg_action._index._files import PageError
-from cg_action._index._html import parse_html_page
-from cg_action._index._json import parse_json_page
 from cg_action._index._retry import RETRY_STATUSES, backoff_delay, retry_after_seconds
 from cg_action._models import (
     Absent,
@@ -167,6 +166,9 @@ def decode_page(
     index_url: str,
 ) -> ProjectAnswer:
     """The answer a stored or received page gives (200 -> Found or Unavailable, 404 -> Absent)."""
+    from cg_action._index._html import parse_html_page
+    from cg_action._index._json import parse_json_page
+
     index_url = redact_url(index_url)
     if status in (404, 410):
         return Absent(name=name, index_url=index_url)
@@ -211,10 +213,16 @@ class _LoopThread:
         )
         self._thread.start()
 
-    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+    def run(
+        self, coroutine: Coroutine[Any, Any, T], *, meanwhile: Callable[[], None] | None = None
+    ) -> T:
+        """The coroutine's result; ``meanwhile`` runs on this thread while the loop works."""
         import asyncio  # here, not at the top: a run answered from the cache needs no event loop
 
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        if meanwhile is not None:
+            meanwhile()
+        return future.result()
 
     def stop(self) -> None:
         self.run(self.loop.shutdown_asyncgens())
@@ -321,35 +329,62 @@ class IndexClient:
     # -- the synchronous API -----------------------------------------------------------------
 
     def get_projects(
-        self, index: IndexConfig, names: Iterable[NormalizedName]
+        self,
+        index: IndexConfig,
+        names: Iterable[NormalizedName],
+        *,
+        meanwhile: Callable[[], None] | None = None,
+        on_answer: Callable[[NormalizedName, ProjectAnswer], None] | None = None,
     ) -> dict[NormalizedName, ProjectAnswer]:
-        """One answer per distinct project: one request each (none for a fresh cache entry)."""
+        """One answer per distinct project: one request each (none for a fresh cache entry).
+
+        ``meanwhile`` is work the caller would do next anyway (imports, reading files): it is
+        run while the requests are in flight, at most once, and not at all when nothing is
+        asked; it must not raise. ``on_answer`` is called with each answer as soon as it is
+        known (on this thread); what it raises ends the call.
+        """
         index_url = normalize_index_url(redact_url(index.url))
+        unique = list(dict.fromkeys(names))
         answers: dict[NormalizedName, ProjectAnswer] = {}
-        to_fetch: dict[NormalizedName, CachedPage | None] = {}
-        for name in dict.fromkeys(names):
-            entry = self._cache.load(index_url, name) if self._cache is not None else None
-            if self.settings.offline:
-                if entry is None:
-                    answers[name] = Unavailable(
-                        name=name, index_url=index_url, reason="offline: not in the cache"
-                    )
-                else:
-                    answers[name] = self._decode_entry(entry, name, index_url)
-                continue
-            if entry is not None and entry.is_fresh(self.settings.cache_ttl):
-                answer = self._decode_entry(entry, name, index_url)
-                if not isinstance(answer, Unavailable):
-                    answers[name] = answer
+
+        def deliver(name: NormalizedName, answer: ProjectAnswer) -> None:
+            answers[name] = answer
+            if on_answer is not None:
+                on_answer(name, answer)
+
+        def to_fetch() -> Iterator[tuple[NormalizedName, CachedPage | None]]:
+            """The projects the cache cannot answer (the others are delivered)."""
+            for name in unique:
+                entry = self._cache.load(index_url, name) if self._cache is not None else None
+                if self.settings.offline:
+                    if entry is None:
+                        reason = "offline: not in the cache"
+                        deliver(name, Unavailable(name=name, index_url=index_url, reason=reason))
+                    else:
+                        deliver(name, self._decode_entry(entry, name, index_url))
                     continue
-                entry = None  # unreadable: fetch it again
-            to_fetch[name] = entry
-        if to_fetch:
-            if can_fetch_directly(index.url):
-                fetched = self._fetch_directly(index, index_url, to_fetch)
-            else:
-                fetched = self._run(self._fetch_projects(index, index_url, to_fetch))
-            answers.update(fetched)
+                if entry is not None and entry.is_fresh(self.settings.cache_ttl):
+                    answer = self._decode_entry(entry, name, index_url)
+                    if not isinstance(answer, Unavailable):
+                        deliver(name, answer)
+                        continue
+                    entry = None  # unreadable: fetch it again
+                yield name, entry
+
+        if can_fetch_directly(index.url):
+            # The cache is read as the loop takes projects: the first requests leave after
+            # ``concurrency`` look-ups, not after all of them.
+            pending = to_fetch()
+            first = next(pending, None)
+            if first is not None:
+                work = itertools.chain([first], pending)
+                self._fetch_directly(index, index_url, work, len(unique), meanwhile, deliver)
+            return answers
+        fetching = dict(to_fetch())
+        if fetching:
+            coroutine = self._fetch_projects(index, index_url, fetching)
+            for name, answer in self._run(coroutine, meanwhile=meanwhile).items():
+                deliver(name, answer)
         return answers
 
     def probe_files(self, index: IndexConfig, urls: Iterable[str]) -> dict[str, FileProbe]:
@@ -389,10 +424,12 @@ class IndexClient:
 
     # -- machinery -----------------------------------------------------------------------------
 
-    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+    def _run(
+        self, coroutine: Coroutine[Any, Any, T], *, meanwhile: Callable[[], None] | None = None
+    ) -> T:
         if self._runner is None:
             self._runner = _LoopThread()
-        return self._runner.run(coroutine)
+        return self._runner.run(coroutine, meanwhile=meanwhile)
 
     def _http_client(self) -> httpx.AsyncClient:
         """The connection pool of the request in flight (see ``CONNECTIONS_PER_POOL``)."""
@@ -684,40 +721,40 @@ class IndexClient:
         self,
         index: IndexConfig,
         index_url: str,
-        to_fetch: dict[NormalizedName, CachedPage | None],
-    ) -> dict[NormalizedName, ProjectAnswer]:
-        """``_fetch_projects`` through ``DirectLoop``, ``concurrency`` at a time.
-
-        A project redirected to a URL the loop does not serve (``https``) is asked again
-        through httpx.
+        to_fetch: Iterator[tuple[NormalizedName, CachedPage | None]],
+        total: int,
+        meanwhile: Callable[[], None] | None,
+        deliver: Callable[[NormalizedName, ProjectAnswer], None],
+    ) -> None:
+        """``_fetch_projects`` through ``DirectLoop``, ``concurrency`` at a time; each answer
+        is delivered as it comes. A project redirected to a URL the loop does not serve
+        (``https``) is asked again through httpx.
         """
-        progress = _Progress(len(to_fetch), enabled=self.settings.show_progress)
-        loop: DirectLoop[NormalizedName, ProjectAnswer | None] = DirectLoop(
+        progress = _Progress(total, enabled=self.settings.show_progress)
+        loop: DirectLoop[NormalizedName, None] = DirectLoop(
             concurrency=self.settings.concurrency,
             connect_timeout=self.settings.connect_timeout,
             user_agent=USER_AGENT,
             tick=progress.draw if progress.enabled else None,
         )
-        jobs = (
-            (name, self._project_steps(index, index_url, name, entry, progress))
-            for name, entry in to_fetch.items()
-        )
-        try:
-            results = loop.run(jobs)
-        finally:
-            loop.close()
-            progress.clear()
-        answers: dict[NormalizedName, ProjectAnswer] = {}
         handed_over: dict[NormalizedName, CachedPage | None] = {}
-        for name, entry in to_fetch.items():
-            answer = results[name]
+
+        def job(name: NormalizedName, entry: CachedPage | None) -> Job[None]:
+            answer = yield from self._project_steps(index, index_url, name, entry, progress)
             if answer is None:
                 handed_over[name] = entry
             else:
-                answers[name] = answer
+                deliver(name, answer)
+
+        try:
+            loop.run(((name, job(name, entry)) for name, entry in to_fetch), meanwhile=meanwhile)
+        finally:
+            loop.close()
+            progress.clear()
         if handed_over:
-            answers.update(self._run(self._fetch_projects(index, index_url, handed_over)))
-        return answers
+            fetched = self._run(self._fetch_projects(index, index_url, handed_over))
+            for name, answer in fetched.items():
+                deliver(name, answer)
 
     def _project_steps(
         self,

@@ -28,6 +28,7 @@ import heapq
 import os
 import selectors
 import socket
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Mapping
@@ -110,6 +111,27 @@ Job = Generator[Step, RawResponse | None, R]
 _Origin = tuple[str, int]
 
 
+class _Helper:
+    """Runs a function on a daemon thread; ``join`` waits for it and raises what it raised."""
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        self._work = work
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="cg-action-meanwhile", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._work()
+        except BaseException as exc:  # handed to the caller by join()
+            self._error = exc
+
+    def join(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
 class _Connection:
     """One socket to an origin and the h11 state of the exchange on it."""
 
@@ -181,14 +203,19 @@ class DirectLoop(Generic[K, R]):
 
     # -- the loop ---------------------------------------------------------------------------------
 
-    def run(self, jobs: Iterable[tuple[K, Job[R]]]) -> dict[K, R]:
+    def run(
+        self, jobs: Iterable[tuple[K, Job[R]]], *, meanwhile: Callable[[], None] | None = None
+    ) -> dict[K, R]:
         """Each job's return value, by key; an exception from a job ends the run and is raised.
 
         A finished exchange frees its place at once and the next request goes out before the
         response is handed to its job, so reading pages never keeps the network idle.
+        ``meanwhile`` runs once, on a thread of its own, from when the first requests are on
+        their way; ``run`` returns after it has finished.
         """
         queue = deque(jobs)
         next_tick = time.monotonic() + _TICK
+        helper: _Helper | None = None
         try:
             while queue or self._waiting or self._sleeping or self._ready or self._blocked:
                 while self._has_room() and (self._blocked or queue):
@@ -200,6 +227,9 @@ class DirectLoop(Generic[K, R]):
                 if self._ready:
                     self._poll(0.0)
                     self._advance(*self._ready.popleft())
+                    continue
+                if meanwhile is not None and helper is None:
+                    helper = _Helper(meanwhile)
                     continue
                 now = time.monotonic()
                 wait = min((x.deadline for x in self._waiting), default=now + 3600.0) - now
@@ -216,6 +246,8 @@ class DirectLoop(Generic[K, R]):
                     next_tick = now + _TICK
         finally:
             self._abandon()
+            if helper is not None:
+                helper.join()
         return self._results
 
     def close(self) -> None:

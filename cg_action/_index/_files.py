@@ -8,7 +8,6 @@ an error, because repository managers list whatever they hold.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
@@ -37,7 +36,25 @@ DIST_SUFFIXES = (
     ".whl",
     ".egg",
 )
-_HASH_NAMES = frozenset(hashlib.algorithms_guaranteed)
+# ``hashlib.algorithms_guaranteed``, written out: importing hashlib loads OpenSSL (about 4 ms)
+_HASH_NAMES = frozenset(
+    {
+        "blake2b",
+        "blake2s",
+        "md5",
+        "sha1",
+        "sha224",
+        "sha256",
+        "sha384",
+        "sha3_224",
+        "sha3_256",
+        "sha3_384",
+        "sha3_512",
+        "sha512",
+        "shake_128",
+        "shake_256",
+    }
+)
 
 
 class PageError(ValueError):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import random
 import time
-from email.utils import parsedate_to_datetime
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 BACKOFF_BASE = 0.25  # seconds before the first retry, at most
@@ -29,6 +28,8 @@ def retry_after_seconds(value: str | None, *, now: float | None = None) -> float
     text = value.strip()
     if text.isdigit():
         return min(float(text), RETRY_AFTER_CAP)
+    from email.utils import parsedate_to_datetime  # only for the rare HTTP-date form
+
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):

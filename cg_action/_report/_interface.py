@@ -9,6 +9,7 @@ format, how serious a finding is (``level_of``), in which order findings are sho
 from __future__ import annotations
 
 import enum
+import functools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -98,11 +99,17 @@ def display_path(report: Report, path: Path, *, prefix: str = "") -> str:
     ``working-directory``), so that GitHub can place annotations and links. A path outside
     the root is shown as found.
     """
+    return _display_path(report.root, path, prefix)
+
+
+@functools.lru_cache(maxsize=1024)
+def _display_path(root: Path, path: Path, prefix: str) -> str:
+    """``display_path`` for one root: every finding of a file asks with the same three."""
     shown = path
     if path.is_absolute():
-        for root in (report.root, _resolved(report.root)):
+        for base in (root, _resolved(root)):
             try:
-                shown = path.relative_to(root)
+                shown = path.relative_to(base)
                 break
             except ValueError:
                 continue

@@ -27,9 +27,26 @@ SCHEMA_VERSION = 1
 JsonObject = dict[str, Any]
 
 
+# No indent: the standard library's C encoder (an indented dump is encoded in Python, about
+# 45 ms for a thousand results where this takes 5).
+_ROW = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+
+
 def render_json(report: Report) -> str:
-    """The report as indented JSON text, ending with a newline."""
-    return json.dumps(report_to_json(report), indent=2, ensure_ascii=False) + "\n"
+    """The report as JSON text ending with a newline: indented, one line per list entry."""
+    document = report_to_json(report)
+    lines = ["{"]
+    last = len(document) - 1
+    for number, (key, value) in enumerate(document.items()):
+        comma = "," if number < last else ""
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            rows = ",\n".join(f"    {_ROW.encode(v)}" for v in value)
+            lines.append(f"  {_ROW.encode(key)}: [\n{rows}\n  ]{comma}")
+        else:
+            text = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+            lines.append(f"  {_ROW.encode(key)}: {text}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 def report_to_json(report: Report) -> JsonObject:

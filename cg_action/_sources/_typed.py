@@ -19,7 +19,6 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from cg_action._compat import tomllib
 from cg_action._errors import ParseError
 from cg_action._models import DependencyKind
 
@@ -181,6 +180,8 @@ def read_text(path: Path, text: str | None = None) -> str:
 
 def load_toml(path: Path, text: str) -> dict[str, Any]:
     """Parse TOML text, turning a syntax error into a ParseError at its line."""
+    from cg_action._toml import tomllib
+
     try:
         data: dict[str, Any] = tomllib.loads(text)
         return data

@@ -257,3 +257,11 @@ def test_version_of(filename: str, name: str, expected: str | None) -> None:
 )
 def test_hash_from_fragment(fragment: str, expected: Hash | None) -> None:
     assert hash_from_fragment(fragment) == expected
+
+
+def test_the_written_out_hash_names_are_hashlibs_guaranteed_ones() -> None:
+    import hashlib
+
+    from cg_action._index._files import _HASH_NAMES
+
+    assert frozenset(hashlib.algorithms_guaranteed) == _HASH_NAMES

@@ -21,7 +21,7 @@ from cg_action._models import (
     ReportKind,
     Status,
 )
-from cg_action._report import render_json
+from cg_action._report import render_json, report_to_json
 from cg_action._sources._dispatch import parse_file
 
 from ._build import check_report, dependency, finding, findings_for
@@ -172,6 +172,22 @@ def test_ordering_is_deterministic(tmp_path: Path) -> None:
     assert render_json(forward) == render_json(backward)
     names = [r["name"] for r in json.loads(render_json(forward))["results"]]
     assert names == ["x", "y", "w", "z"]
+
+
+def test_each_result_is_one_line_of_the_indented_document(tmp_path: Path) -> None:
+    deps = [
+        dependency(name, "==1", path=tmp_path / "r.txt", line=n) for n, name in enumerate("abc")
+    ]
+    report = check_report(tmp_path, [finding(d, Status.MISSING) for d in deps])
+    text = render_json(report)
+    assert json.loads(text) == report_to_json(report)
+    lines = text.splitlines()
+    rows = lines[
+        lines.index('  "results": [') + 1 : lines.index("  ]", lines.index('  "results": ['))
+    ]
+    assert [json.loads(row.rstrip(","))["name"] for row in rows] == ["a", "b", "c"]
+    assert (lines[0], lines[-1]) == ("{", "}")
+    assert lines[1].startswith('  "schema_version": ')
 
 
 def test_list_report_has_dependencies_not_results(corpus_dir: Path) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from cg_action._cli import main
-from cg_action._compat import tomllib
+from cg_action._toml import tomllib
 from tests._servers import LocalIndex, pypiserver
 from tests._wheels import make_wheel, sha256_file
 from tests.lockgen._pdm import pdm_env, pdm_works

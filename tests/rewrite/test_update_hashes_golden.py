@@ -17,12 +17,12 @@ import pytest
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from cg_action._compat import tomllib
 from cg_action._models import Found, Hash, IndexFile, IndexProject, ProjectAnswer
 from cg_action._rewrite._hashes_pdm import update_pdm_lock
 from cg_action._rewrite._hashes_pipfile import update_pipfile_lock
 from cg_action._rewrite._hashes_pylock import update_pylock
 from cg_action._rewrite._plan import FilePlan, read_config
+from cg_action._toml import tomllib
 
 DATA = Path(__file__).parent.parent / "data" / "update-hashes"
 INDEX = "https://libraries.cgr.dev/python/simple/"

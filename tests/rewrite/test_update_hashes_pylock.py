@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cg_action._compat import tomllib
+from cg_action._toml import tomllib
 from tests._servers import LocalIndex
 from tests._wheels import sha256_file
 from tests.lockgen._pip_compile import offline_env, pip_compile

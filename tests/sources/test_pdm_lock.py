@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from cg_action._compat import tomllib
 from cg_action._errors import ParseError
 from cg_action._models import DependencyKind, FileFormat, Hash
 from cg_action._sources._pdm_lock import parse_pdm_lock
+from cg_action._toml import tomllib
 
 OSV_INVALID = {"empty-file.toml": "holds no lock data", "not-toml.txt": "invalid TOML"}
 

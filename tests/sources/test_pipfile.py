@@ -12,10 +12,10 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-from cg_action._compat import tomllib
 from cg_action._errors import ParseError
 from cg_action._models import DependencyKind, FileFormat
 from cg_action._sources._pipfile import parse_pipfile
+from cg_action._toml import tomllib
 
 
 def _line_text(path: Path, line: int | None) -> str:

@@ -18,10 +18,10 @@ from packaging.markers import Marker
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from cg_action._compat import tomllib
 from cg_action._errors import ParseError
 from cg_action._models import DependencyKind, FileFormat, SourceFile
 from cg_action._sources._poetry_lock import parse_poetry_lock
+from cg_action._toml import tomllib
 from tests._servers import pypiserver
 from tests._wheels import sha256_file
 from tests.lockgen._pip_compile import make_demo_packages

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from packaging.markers import Marker
 
-from cg_action._compat import tomllib
 from cg_action._errors import ParseError
 from cg_action._models import DependencyKind, FileFormat
 from cg_action._sources._pylock import parse_pylock
+from cg_action._toml import tomllib
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "locks"
 DEMO = DATA / "pylock" / "demo" / "pylock.toml"

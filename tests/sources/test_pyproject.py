@@ -15,10 +15,10 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from cg_action._compat import tomllib
 from cg_action._errors import ParseError, Problem
 from cg_action._models import Dependency, DependencyKind, FileFormat, SourceFile
 from cg_action._sources._pyproject import parse_pyproject
+from cg_action._toml import tomllib
 from tests._wheels import make_wheel
 
 

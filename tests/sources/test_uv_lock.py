@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from packaging.utils import canonicalize_name
 
-from cg_action._compat import tomllib
 from cg_action._errors import ParseError
 from cg_action._models import DependencyKind, FileFormat
 from cg_action._sources._uv_lock import parse_uv_lock
+from cg_action._toml import tomllib
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "locks" / "uv" / "demo" / "uv.lock"
 
