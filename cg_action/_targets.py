@@ -129,7 +129,10 @@ class Target:
     def tags(self) -> frozenset[Tag]:
         """Every wheel tag that installs on this target."""
         platforms = _PLATFORMS[self.platform][0]
-        found = set(cpython_tags(self.python, platforms=platforms))
+        # the ABI given, so that packaging does not ask sysconfig (it would for the running
+        # interpreter's version, and answer for this machine's build, not the target's)
+        abis = [f"cp{self.python[0]}{self.python[1]}"]
+        found = set(cpython_tags(self.python, abis=abis, platforms=platforms))
         found.update(compatible_tags(self.python, f"cp{self.python[0]}{self.python[1]}", platforms))
         return frozenset(found)
 

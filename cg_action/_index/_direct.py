@@ -352,8 +352,11 @@ class DirectLoop(Generic[K, R]):
     def _connect(self, origin: _Origin, task: _Task[K, R]) -> _Connection:
         addresses = self._addresses.get(origin)
         if addresses is None:
+            host, port = origin
+            # bytes for an ASCII name: a str host makes the socket module load the IDNA codec
+            name = host.encode("ascii") if host.isascii() else host.encode("idna")
             try:
-                found = socket.getaddrinfo(*origin, type=socket.SOCK_STREAM)
+                found = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
             except OSError as exc:
                 reason = getattr(exc, "strerror", None) or str(exc)
                 raise TransportFailure(f"connection failed: {reason}") from exc
