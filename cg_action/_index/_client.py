@@ -379,13 +379,13 @@ class IndexClient:
             if first is not None:
                 work = itertools.chain([first], pending)
                 self._fetch_directly(index, index_url, work, len(unique), meanwhile, deliver)
-            return answers
-        fetching = dict(to_fetch())
-        if fetching:
-            coroutine = self._fetch_projects(index, index_url, fetching)
-            for name, answer in self._run(coroutine, meanwhile=meanwhile).items():
-                deliver(name, answer)
-        return answers
+        else:
+            fetching = dict(to_fetch())
+            if fetching:
+                coroutine = self._fetch_projects(index, index_url, fetching)
+                for name, answer in self._run(coroutine, meanwhile=meanwhile).items():
+                    deliver(name, answer)
+        return {name: answers[name] for name in unique}  # in the order asked
 
     def probe_files(self, index: IndexConfig, urls: Iterable[str]) -> dict[str, FileProbe]:
         """Ask for each file without downloading it or following its redirect."""

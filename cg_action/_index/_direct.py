@@ -210,27 +210,29 @@ class DirectLoop(Generic[K, R]):
 
         A finished exchange frees its place at once and the next request goes out before the
         response is handed to its job, so reading pages never keeps the network idle.
-        ``meanwhile`` runs once, on a thread of its own, from when the first requests are on
-        their way; ``run`` returns after it has finished.
+        ``meanwhile`` runs once, on a thread of its own, from when the first requests have been
+        sent; ``run`` returns after it has finished.
         """
-        queue = deque(jobs)
+        queue = iter(jobs)  # taken one at a time, as places free up
+        waiting_job: tuple[K, Job[R]] | None = next(queue, None)
         next_tick = time.monotonic() + _TICK
         helper: _Helper | None = None
+        polled = False
         try:
-            while queue or self._waiting or self._sleeping or self._ready or self._blocked:
-                while self._has_room() and (self._blocked or queue):
+            while waiting_job or self._waiting or self._sleeping or self._ready or self._blocked:
+                while self._has_room() and (self._blocked or waiting_job):
                     if self._blocked:
                         self._start(*self._blocked.popleft())
-                    else:
-                        key, job = queue.popleft()
+                    elif waiting_job is not None:
+                        key, job = waiting_job
+                        waiting_job = next(queue, None)
                         self._advance(_Task(key=key, job=job), None)
                 if self._ready:
                     self._poll(0.0)
                     self._advance(*self._ready.popleft())
                     continue
-                if meanwhile is not None and helper is None:
-                    helper = _Helper(meanwhile)
-                    continue
+                if meanwhile is not None and helper is None and polled:
+                    helper = _Helper(meanwhile)  # once the first requests have been sent
                 now = time.monotonic()
                 wait = min((x.deadline for x in self._waiting), default=now + 3600.0) - now
                 if self._sleeping:
@@ -238,6 +240,7 @@ class DirectLoop(Generic[K, R]):
                 if self._tick is not None:
                     wait = min(wait, next_tick - now)
                 self._poll(max(wait, 0.0))
+                polled = True
                 now = time.monotonic()
                 while self._sleeping and self._sleeping[0][0] <= now:
                     self._ready.append((heapq.heappop(self._sleeping)[2], None, None))
