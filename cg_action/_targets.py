@@ -8,6 +8,7 @@ there is not blamed there.
 
 from __future__ import annotations
 
+import functools
 import sys
 from dataclasses import dataclass
 from functools import cached_property
@@ -161,11 +162,8 @@ class Target:
 
     def accepts_wheel(self, filename: str) -> bool:
         """Whether a wheel file name has a tag that installs on this target."""
-        try:
-            tags = parse_wheel_filename(filename)[3]
-        except InvalidWheelFilename:
-            return False
-        return not tags.isdisjoint(self.tags)
+        tags = _wheel_tags(filename)
+        return tags is not None and not tags.isdisjoint(self.tags)
 
     def accepts_python(self, requires_python: str | None) -> bool:
         """Whether ``Requires-Python`` admits the target's Python (unparseable: yes)."""
@@ -178,6 +176,15 @@ class Target:
         except InvalidSpecifier:
             return True
         return spec.contains(Version(f"{self.python[0]}.{self.python[1]}.0"), prereleases=True)
+
+
+@functools.lru_cache(maxsize=4096)
+def _wheel_tags(filename: str) -> frozenset[Tag] | None:
+    """The tags of a wheel file name (None if it is not one): read once for every target."""
+    try:
+        return parse_wheel_filename(filename)[3]
+    except InvalidWheelFilename:
+        return None
 
 
 def _with_any_extra(marker: Marker, env: dict[str, str]) -> bool:

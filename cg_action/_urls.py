@@ -73,6 +73,8 @@ def is_chainguard_url(url: str) -> bool:
 
 def is_upstream_fallback_url(url: str) -> bool:
     """Whether ``url`` is a Chainguard upstream-fallback file (``/python-upstream/``)."""
+    if UPSTREAM_PATH not in url:  # nowhere in the URL, so not in its path (most URLs)
+        return False
     try:
         return UPSTREAM_PATH in urlsplit(url).path
     except ValueError:

@@ -75,15 +75,16 @@ class PageCache:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    def _path(self, index_url: str, name: str) -> Path:
-        key = cache_key(index_url, name)
-        return self.directory / key[:2] / f"{key}{_SUFFIX}"
+    def _path(self, index_url: str, name: str) -> str:
+        key = cache_key(index_url, name)  # strings, not Path: a warm run builds a thousand
+        return os.path.join(self.directory, key[:2], f"{key}{_SUFFIX}")
 
     def load(self, index_url: str, name: str) -> CachedPage | None:
         """The stored entry, or None when there is none or it cannot be read."""
         path = self._path(index_url, name)
         try:
-            raw = path.read_bytes()
+            with open(path, "rb") as stored:
+                raw = stored.read()
         except OSError:
             return None
         header, sep, body = raw.partition(b"\n")
@@ -125,13 +126,14 @@ class PageCache:
         }
         data = json.dumps(meta, separators=(",", ":")).encode() + b"\n" + page.body
         unique = f"{os.getpid()}-{next(_TEMPORARY_NUMBERS)}-{os.urandom(4).hex()}"
-        temporary = path.parent / f".tmp-{unique}{_SUFFIX}"
+        folder = os.path.dirname(path)
+        temporary = os.path.join(folder, f".tmp-{unique}{_SUFFIX}")
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         try:
             try:
                 handle = os.open(temporary, flags, 0o600)
             except FileNotFoundError:  # the entry's folder is not there yet
-                path.parent.mkdir(parents=True, exist_ok=True)
+                os.makedirs(folder, exist_ok=True)
                 handle = os.open(temporary, flags, 0o600)
         except OSError as exc:
             logger.warning("cannot write the cache in %s: %s", self.directory, exc)
