@@ -37,6 +37,8 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from tests._servers import serving
+
 FLAKY_FAILURES = 2
 STALL_SECONDS = 10.0
 BIG_BYTES = 300_000
@@ -175,12 +177,8 @@ def faulty_index() -> Iterator[FaultyIndex]:
     server = _Server(("127.0.0.1", 0), _Handler)
     port = server.server_address[1]
     server.state = FaultyIndex(url=f"http://127.0.0.1:{port}/simple/")
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield server.state
-    finally:
-        server.state.stopping.set()
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serving(server):
+        try:
+            yield server.state
+        finally:
+            server.state.stopping.set()  # let stalled answers go before the server stops

@@ -20,6 +20,7 @@ from packaging.utils import canonicalize_name
 
 from cg_action._index import IndexClient
 from cg_action._models import ClientSettings, Found, IndexConfig, ProjectAnswer, Unavailable
+from tests._servers import serving
 
 SHA = "cd" * 32
 SETTINGS = ClientSettings(
@@ -89,14 +90,8 @@ def scripted_server(script: Script) -> Iterator[Scripted]:
 
     server = Server(("127.0.0.1", 0), Handler)
     state.url = f"http://127.0.0.1:{server.server_address[1]}/simple/"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
+    with serving(server):
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def ask(url: str, *names: str, settings: ClientSettings = SETTINGS) -> dict[str, ProjectAnswer]:
