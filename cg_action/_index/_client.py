@@ -1,10 +1,11 @@
 """The index client: the one place that sends HTTP requests (httpx, HTTP/2 where offered).
 
-The API is synchronous; inside, an ``httpx.AsyncClient`` runs on a private event loop in a
-background thread, so one ``get_projects`` call asks for every project concurrently (at most
-``settings.concurrency`` at a time, over pooled connections) and it works the same from plain
-code, from a thread, or under a running event loop. An ``IndexClient`` is used by one thread
-at a time.
+The API is synchronous; one ``get_projects`` call asks for every project concurrently (at most
+``settings.concurrency`` at a time, over kept-alive connections) and works the same from plain
+code, from a thread, or under a running event loop. Project pages of a plain-``http`` index go
+through ``_direct``'s one-thread loop; everything else (``https`` with HTTP/2 where offered,
+file probes and ranges) through an ``httpx.AsyncClient`` on a private event loop in a
+background thread. An ``IndexClient`` is used by one thread at a time.
 
 What an answer means:
 - 200 with a simple page (PEP 691 JSON or PEP 503 HTML) -> ``Found``;
