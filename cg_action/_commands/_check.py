@@ -177,9 +177,6 @@ def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     add_client_options(parser, env)
 
 
-T = TypeVar("T")
-
-
 def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
     """Run ``check`` and write its reports."""
     import datetime as dt
@@ -317,6 +314,9 @@ def _lenient_exit(files: Sequence[FileReport], err: TextIO) -> int:
     for problem in problems:
         err.write(f"cg-action: {problem}\n")
     return ExitCode.INPUT if problems else ExitCode.OK
+
+
+T = TypeVar("T")
 
 
 class _WhileWaiting(Generic[T]):
