@@ -115,7 +115,7 @@ _Origin = tuple[str, int]
 
 
 class _Helper:
-    """Runs a function on a daemon thread; ``join`` waits for it and raises what it raised."""
+    """Runs a function on a daemon thread; ``join`` waits for it and gives what it raised."""
 
     def __init__(self, work: Callable[[], None]) -> None:
         self._work = work
@@ -129,10 +129,9 @@ class _Helper:
         except BaseException as exc:  # handed to the caller by join()
             self._error = exc
 
-    def join(self) -> None:
+    def join(self) -> BaseException | None:
         self._thread.join()
-        if self._error is not None:
-            raise self._error
+        return self._error
 
 
 class _Connection:
@@ -252,8 +251,10 @@ class DirectLoop(Generic[K, R]):
                     next_tick = now + _TICK
         finally:
             self._abandon()
-            if helper is not None:
-                helper.join()
+            # waited for on every way out; what it raised counts only if the loop did not raise
+            failed = helper.join() if helper is not None else None
+        if failed is not None:
+            raise failed
         return self._results
 
     def close(self) -> None:

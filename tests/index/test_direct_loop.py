@@ -12,8 +12,10 @@ import contextlib
 import socket
 import socketserver
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from packaging.utils import canonicalize_name
@@ -222,3 +224,30 @@ def test_a_retried_project_and_the_others_all_finish(concurrency: int) -> None:
     for name in ("busy", "x", "y"):
         assert_found(answers[name], name)
     assert server.requests.count("busy") == 2
+
+
+def test_meanwhile_runs_once_while_the_requests_wait(tmp_path: Path) -> None:
+    calls = 0
+    release = threading.Event()
+
+    def script(name: str, _answered: int) -> bytes:
+        release.wait(5.0)  # no answer until meanwhile has run: it must not wait for answers
+        return answer(page(name))
+
+    def meanwhile() -> None:
+        nonlocal calls
+        calls += 1
+        release.set()
+
+    settings = ClientSettings(concurrency=4, cache_dir=tmp_path, read_timeout=10.0)
+    names = [canonicalize_name(n) for n in ("a", "b", "c", "d", "e", "f")]
+    with scripted_server(script) as server, IndexClient(settings) as client:
+        index = IndexConfig(url=server.url, use_netrc=False)
+        started = time.monotonic()
+        answers = client.get_projects(index, names, meanwhile=meanwhile)
+        elapsed = time.monotonic() - started
+        # answered from the fresh cache: nothing is asked, so nothing runs meanwhile
+        client.get_projects(index, names, meanwhile=meanwhile)
+    assert all(isinstance(a, Found) for a in answers.values())
+    assert calls == 1
+    assert elapsed < 4.0  # the server answered when meanwhile released it, not after 5 s
