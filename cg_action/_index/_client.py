@@ -604,23 +604,6 @@ class IndexClient:
                 raise _Transient(f"transport error: {detail}") from exc
         raise _GaveUp(f"too many redirects (more than {MAX_REDIRECTS})")
 
-    async def _read_body(self, response: httpx.Response, limit: int) -> bytes:
-        declared = response.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise _GaveUp(f"page larger than {limit} bytes (Content-Length {declared})")
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise _GaveUp(f"page larger than {limit} bytes")
-            chunks.append(chunk)
-        if declared is not None and declared.isdigit():
-            received = response.num_bytes_downloaded
-            if received != int(declared):
-                raise _Transient(f"truncated body: {received} of {declared} bytes")
-        return b"".join(chunks)
-
     # -- project pages -------------------------------------------------------------------------
 
     async def _fetch_projects(
@@ -629,54 +612,88 @@ class IndexClient:
         index_url: str,
         to_fetch: dict[NormalizedName, CachedPage | None],
     ) -> dict[NormalizedName, ProjectAnswer]:
+        """The same page jobs as ``_fetch_directly`` (``_project_steps``), each request sent
+        through httpx: one logic for redirects, credentials, retries and answers."""
         import asyncio  # here, not at the top: a run answered from the cache needs no event loop
 
         progress = _Progress(len(to_fetch), enabled=self.settings.show_progress)
-
-        async def one(name: NormalizedName, entry: CachedPage | None) -> ProjectAnswer:
-            try:
-                return await self._fetch_project(index, index_url, name, entry)
-            finally:
-                progress.done += 1
-
+        jobs = [
+            self._drive(self._project_steps(index, index_url, name, entry, progress, direct=False))
+            for name, entry in to_fetch.items()
+        ]
         drawer = asyncio.ensure_future(progress.draw_while_running())
         try:
-            results = await self._in_slots([one(n, e) for n, e in to_fetch.items()])
+            results = await self._in_slots(jobs)
         finally:
             drawer.cancel()
             await asyncio.gather(drawer, return_exceptions=True)
             progress.clear()
-        return dict(zip(to_fetch, results, strict=True))
+        answers: dict[NormalizedName, ProjectAnswer] = {}
+        for name, answer in zip(to_fetch, results, strict=True):
+            if answer is None:  # pragma: no cover - only the one-thread loop hands a page over
+                raise AssertionError(f"no answer for {name}")
+            answers[name] = answer
+        return answers
 
-    async def _fetch_project(
-        self,
-        index: IndexConfig,
-        index_url: str,
-        name: NormalizedName,
-        entry: CachedPage | None,
-    ) -> ProjectAnswer:
+    async def _drive(self, job: Job[T]) -> T:
+        """Run a ``_direct`` job on the event loop: each ``Get`` is one httpx request (no
+        redirect followed), each ``Sleep`` an ``asyncio.sleep``."""
         import asyncio  # here, not at the top: a run answered from the cache needs no event loop
 
-        page_url, headers = _page_request(index, name, entry)
-        limit = self.settings.max_page_bytes
-
-        async def handle(response: httpx.Response) -> _PageResponse:
-            status = response.status_code
-            body = await self._read_body(response, limit) if status == 200 else b""
-            return _page_result(
-                status, response.reason_phrase, response.headers, body, str(response.url), entry
-            )
-
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.settings.total_timeout
+        value: RawResponse | None = None
+        error: Exception | None = None
         try:
-            result = await self._with_retries(
-                lambda: self._send(index, page_url, headers, handle), deadline
-            )
-        except _GaveUp as failure:
-            logger.info("%s%s/: %s", index_url, name, failure.reason)
-            return Unavailable(name=name, index_url=index_url, reason=redact_text(failure.reason))
-        return self._answer(result, entry, name, index_url)
+            while True:
+                try:
+                    step = job.send(value) if error is None else job.throw(error)
+                except StopIteration as stop:
+                    return cast("T", stop.value)
+                value, error = None, None
+                if isinstance(step, Sleep):
+                    await asyncio.sleep(step.seconds)
+                    continue
+                try:
+                    value = await self._get_raw(step)
+                except (TransportFailure, BodyTooLarge, TruncatedBody) as exc:
+                    error = exc
+        finally:
+            job.close()  # a cancelled drive leaves no job waiting
+
+    async def _get_raw(self, get: Get) -> RawResponse:
+        """``get`` through httpx, as ``DirectLoop`` answers it (or raises) for its jobs."""
+        import httpx
+
+        timeout = httpx.Timeout(
+            connect=self.settings.connect_timeout,
+            read=get.timeout,
+            write=get.timeout,
+            pool=self.settings.total_timeout,
+        )
+        http = self._http_client()
+        try:
+            async with http.stream("GET", get.url, headers=dict(get.headers), timeout=timeout) as r:
+                body = await _read_limited(r, get.limit) if r.status_code == 200 else b""
+                return RawResponse(
+                    status=r.status_code,
+                    reason=r.reason_phrase,
+                    headers={key.lower(): value for key, value in r.headers.items()},
+                    body=body,
+                )
+        except httpx.ConnectTimeout as exc:
+            raise TransportFailure("connect timeout", is_timeout=True) from exc
+        except httpx.ReadTimeout as exc:
+            raise TransportFailure("read timeout", is_timeout=True) from exc
+        except httpx.TimeoutException as exc:
+            raise TransportFailure("timeout", is_timeout=True) from exc
+        except httpx.ConnectError as exc:
+            detail = redact_text(str(exc)) or "refused"
+            raise TransportFailure(f"connection failed: {detail}") from exc
+        except httpx.RemoteProtocolError as exc:
+            detail = redact_text(str(exc)) or "protocol error"
+            raise TransportFailure(f"connection broken: {detail}") from exc
+        except httpx.TransportError as exc:
+            detail = redact_text(str(exc)) or type(exc).__name__
+            raise TransportFailure(f"transport error: {detail}") from exc
 
     def _answer(
         self,
@@ -764,8 +781,11 @@ class IndexClient:
         name: NormalizedName,
         entry: CachedPage | None,
         progress: _Progress,
+        *,
+        direct: bool = True,
     ) -> Job[ProjectAnswer | None]:
-        """``_fetch_project`` as a ``DirectLoop`` job; None: redirected to an https URL."""
+        """One project page, with retries, as a job for ``DirectLoop`` (``direct``) or for
+        ``_drive``; None: the loop was redirected to an https URL, which httpx must ask."""
         page_url, headers = _page_request(index, name, entry)
         deadline = time.monotonic() + self.settings.total_timeout
         tries = 0
@@ -774,7 +794,9 @@ class IndexClient:
                 tries += 1
                 failure: _GaveUp | None
                 try:
-                    result = yield from self._page_steps(index, page_url, headers, entry, deadline)
+                    result = yield from self._page_steps(
+                        index, page_url, headers, entry, deadline, direct=direct
+                    )
                     if result is None:
                         return None
                     break
@@ -817,6 +839,8 @@ class IndexClient:
         headers: dict[str, str],
         entry: CachedPage | None,
         deadline: float,
+        *,
+        direct: bool,
     ) -> Job[_PageResponse | None]:
         """One attempt at a page, following redirects by hand (as ``_send``)."""
         auth = self._auth_header(index)
@@ -847,7 +871,7 @@ class IndexClient:
             status = response.status
             if status in _REDIRECTS:
                 current = _redirect_target(current, status, response.headers.get("location"), seen)
-                if not can_fetch_directly(current):
+                if direct and not can_fetch_directly(current):
                     if urlsplit(current).scheme == "https":
                         return None  # httpx asks again from the start
                     raise _GaveUp(f"redirect to an unsupported URL {current}")
@@ -966,6 +990,29 @@ class IndexClient:
             logger.info("no size for %s: %s", redact_url(url), failure.reason)
             return None
         return size
+
+
+async def _read_limited(response: httpx.Response, limit: int) -> bytes:
+    """The body of a 200, at most ``limit`` bytes (``BodyTooLarge``), all that was announced
+    (``TruncatedBody``)."""
+    declared = response.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(f"page larger than {limit} bytes (Content-Length {declared})")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(f"page larger than {limit} bytes")
+        chunks.append(chunk)
+    if (
+        declared is not None
+        and declared.isdigit()
+        and response.num_bytes_downloaded != int(declared)
+    ):
+        received = response.num_bytes_downloaded
+        raise TruncatedBody(f"truncated body: {received} of {declared} bytes")
+    return b"".join(chunks)
 
 
 def _raise_for_auth(status: int, index: IndexConfig, auth: str | None) -> None:

@@ -1,7 +1,8 @@
 """Fault injection: over many projects on a misbehaving index, no verdict is ever wrong.
 
 A project is Absent only after a clean 404, Found only with exactly the right file and digest,
-and Unavailable otherwise; the whole run stays within a time bound.
+and Unavailable otherwise; the whole run stays within a time bound. Both page transports run
+the same jobs (``_project_steps``): the one-thread loop, and httpx as used for https indexes.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from _faulty_index import FLAKY_FAILURES, expected_digest, faulty_index
 from packaging.utils import NormalizedName, canonicalize_name
 
 from cg_action._index import IndexClient
+from cg_action._index import _client as client_module
 from cg_action._models import (
     Absent,
     ClientSettings,
@@ -68,6 +70,15 @@ def _check(name: NormalizedName, answer: ProjectAnswer) -> str:
     return "unavailable"
 
 
+@pytest.fixture(params=["direct", "httpx"])
+def transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways pages are asked: the one-thread loop, and httpx (as for https indexes)."""
+    if request.param == "httpx":
+        monkeypatch.setattr(client_module, "can_fetch_directly", lambda url: False)
+    return str(request.param)
+
+
+@pytest.mark.usefixtures("transport")
 def test_every_fault_gives_the_right_kind_of_answer() -> None:
     names = [canonicalize_name(f"{fault}-1") for fault in (*RECOVERS, "missing", *FAILS)]
     with faulty_index() as index, IndexClient(SETTINGS) as client:
@@ -84,6 +95,7 @@ def test_every_fault_gives_the_right_kind_of_answer() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("transport")
 def test_many_projects_on_a_faulty_index_never_get_a_wrong_verdict() -> None:
     rng = random.Random(20260822)  # noqa: S311 - a fixed seed: the same mix on every run
     faults = (*RECOVERS, "missing", *FAILS)
