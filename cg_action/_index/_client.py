@@ -585,23 +585,8 @@ class IndexClient:
                 if not exc.hint:
                     exc.hint = AUTH_HINT
                 raise
-            except httpx.ConnectTimeout as exc:
-                raise _Transient("connect timeout") from exc
-            except httpx.ReadTimeout as exc:
-                raise _Transient("read timeout") from exc
-            except httpx.TimeoutException as exc:
-                raise _Transient("timeout") from exc
-            except httpx.ConnectError as exc:
-                raise _Transient(
-                    f"connection failed: {redact_text(str(exc)) or 'refused'}"
-                ) from exc
-            except httpx.RemoteProtocolError as exc:
-                raise _Transient(
-                    f"connection broken: {redact_text(str(exc)) or 'protocol error'}"
-                ) from exc
             except httpx.TransportError as exc:
-                detail = redact_text(str(exc)) or type(exc).__name__
-                raise _Transient(f"transport error: {detail}") from exc
+                raise _Transient(_failure_of(exc).reason) from exc
         raise _GaveUp(f"too many redirects (more than {MAX_REDIRECTS})")
 
     # -- project pages -------------------------------------------------------------------------
@@ -679,21 +664,8 @@ class IndexClient:
                     headers={key.lower(): value for key, value in r.headers.items()},
                     body=body,
                 )
-        except httpx.ConnectTimeout as exc:
-            raise TransportFailure("connect timeout", is_timeout=True) from exc
-        except httpx.ReadTimeout as exc:
-            raise TransportFailure("read timeout", is_timeout=True) from exc
-        except httpx.TimeoutException as exc:
-            raise TransportFailure("timeout", is_timeout=True) from exc
-        except httpx.ConnectError as exc:
-            detail = redact_text(str(exc)) or "refused"
-            raise TransportFailure(f"connection failed: {detail}") from exc
-        except httpx.RemoteProtocolError as exc:
-            detail = redact_text(str(exc)) or "protocol error"
-            raise TransportFailure(f"connection broken: {detail}") from exc
         except httpx.TransportError as exc:
-            detail = redact_text(str(exc)) or type(exc).__name__
-            raise TransportFailure(f"transport error: {detail}") from exc
+            raise _failure_of(exc) from exc
 
     def _answer(
         self,
@@ -990,6 +962,24 @@ class IndexClient:
             logger.info("no size for %s: %s", redact_url(url), failure.reason)
             return None
         return size
+
+
+def _failure_of(exc: httpx.TransportError) -> TransportFailure:
+    """What an httpx transport error means, in the words ``DirectLoop`` uses for the same."""
+    import httpx
+
+    if isinstance(exc, httpx.ConnectTimeout):
+        return TransportFailure("connect timeout", is_timeout=True)
+    if isinstance(exc, httpx.ReadTimeout):
+        return TransportFailure("read timeout", is_timeout=True)
+    if isinstance(exc, httpx.TimeoutException):
+        return TransportFailure("timeout", is_timeout=True)
+    if isinstance(exc, httpx.ConnectError):
+        return TransportFailure(f"connection failed: {redact_text(str(exc)) or 'refused'}")
+    if isinstance(exc, httpx.RemoteProtocolError):
+        detail = redact_text(str(exc)) or "protocol error"
+        return TransportFailure(f"connection broken: {detail}")
+    return TransportFailure(f"transport error: {redact_text(str(exc)) or type(exc).__name__}")
 
 
 async def _read_limited(response: httpx.Response, limit: int) -> bytes:
