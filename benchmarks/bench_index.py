@@ -89,12 +89,12 @@ class _Bench:
         self.uv = uv
         self.venv_python = venv_python
 
-    def check(self, reqs: Path, cache: Path, *extra: str) -> float:
+    def check(self, reqs: Path, cache: Path, *extra: str, httpx_path: bool = False) -> float:
+        entry = [str(HERE / "_httpx_path.py")] if httpx_path else ["-m", "cg_action"]
         return _timed(
             [
                 sys.executable,
-                "-m",
-                "cg_action",
+                *entry,
                 "check",
                 str(reqs),
                 "--index-url",
@@ -168,11 +168,15 @@ class _Bench:
         # cold check and uv take turns, so that both meet the same load on the machine
         cold: list[float] = []
         uv: list[float] = []
+        via_httpx: list[float] = []
         for _ in range(runs):
             cold.append(self.cold(reqs))
             uv.append(self.uv_dry_run(reqs))
+            cache = self.work / f"cache-httpx-{next(_RUN_NUMBERS)}"
+            via_httpx.append(self.check(reqs, cache, httpx_path=True))
         times = {
             "check cold": statistics.median(cold),
+            "check cold, httpx path": statistics.median(via_httpx),
             "check warm (TTL)": _median(runs, lambda: self.check(reqs, warm)),
             "check warm (revalidate)": _median(
                 runs, lambda: self.check(reqs, warm, "--cache-ttl", "0")
