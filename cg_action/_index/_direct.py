@@ -420,9 +420,12 @@ class DirectLoop(Generic[K, R]):
             try:
                 event = http.next_event()
             except h11.RemoteProtocolError as exc:
-                if exchange.status and not data:
-                    error = TruncatedBody(f"truncated body: {exchange.size} bytes, {exc}")
-                    self._fail(exchange, error)
+                if exchange.status and not data:  # the server closed inside the body
+                    self._fail(exchange, TruncatedBody(f"truncated body: {exc}"))
+                elif not exchange.got_bytes:
+                    self._broken(exchange, "closed without an answer")
+                elif not exchange.status:
+                    self._broken(exchange, "the answer is not HTTP")
                 else:
                     self._broken(exchange, str(exc) or "protocol error")
                 return

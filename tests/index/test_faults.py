@@ -92,6 +92,9 @@ def test_every_fault_gives_the_right_kind_of_answer() -> None:
     assert "malformed JSON" in reasons[canonicalize_name("badjson-1")]
     assert "HTTP 500" in reasons[canonicalize_name("e500-1")]
     assert reasons[canonicalize_name("stall-1")].startswith("read timeout")
+    assert reasons[canonicalize_name("drop-1")].startswith("connection broken")
+    assert reasons[canonicalize_name("garbage-1")].startswith(("connection broken", "transport"))
+    assert reasons[canonicalize_name("trunc-1")].startswith(("truncated body", "connection broken"))
 
 
 @pytest.mark.slow
