@@ -159,20 +159,20 @@ def test_wrong_token_is_exit_3_without_leaking(
     assert "hint:" in err  # pypiserver answers 403 to a wrong password: the entitlement hint
 
 
-def test_unreachable_index_is_unknown_never_missing(tmp_path: Path) -> None:
-    (tmp_path / "requirements.txt").write_text("alpha==1.0.0\nbeta==2.0.0\n")
+def check_against_a_dead_index(
+    tmp_path: Path, requirements: str, *options: str
+) -> tuple[int, str, str]:
+    """``check`` of a requirements file against a port on 127.0.0.1 where nothing listens."""
+    (tmp_path / "requirements.txt").write_text(requirements)
     dead = f"http://127.0.0.1:{free_port()}/simple/"
-    code, out, _ = run_cli(
-        "check",
-        str(tmp_path),
-        "--root",
-        str(tmp_path),
-        "--index-url",
-        dead,
-        "--no-fallback",
-        "--no-cache",
-        "--format",
-        "json",
+    return run_cli(
+        "check", str(tmp_path), "--index-url", dead, "--no-fallback", "--no-cache", *options
+    )
+
+
+def test_unreachable_index_is_unknown_never_missing(tmp_path: Path) -> None:
+    code, out, _ = check_against_a_dead_index(
+        tmp_path, "alpha==1.0.0\nbeta==2.0.0\n", "--root", str(tmp_path), "--format", "json"
     )
     assert code == 3
     statuses = {r["status"] for r in json.loads(out)["results"]}
@@ -180,17 +180,8 @@ def test_unreachable_index_is_unknown_never_missing(tmp_path: Path) -> None:
 
 
 def test_unreachable_index_with_network_errors_warn_exits_0(tmp_path: Path) -> None:
-    (tmp_path / "requirements.txt").write_text("alpha==1.0.0\n")
-    dead = f"http://127.0.0.1:{free_port()}/simple/"
-    code, _, err = run_cli(
-        "check",
-        str(tmp_path),
-        "--index-url",
-        dead,
-        "--no-fallback",
-        "--no-cache",
-        "--network-errors",
-        "warn",
+    code, _, err = check_against_a_dead_index(
+        tmp_path, "alpha==1.0.0\n", "--network-errors", "warn"
     )
     assert code == 0
     assert "none of 1 dependencies could be checked" in err
@@ -442,24 +433,12 @@ def test_pull_request_comment_failure_is_a_warning_not_a_failed_check(
 
 
 def test_unreachable_index_in_lenient_mode_still_writes_the_report_file(tmp_path: Path) -> None:
-    (tmp_path / "requirements.txt").write_text("alpha==1.0.0\nnot a requirement!!\n")
-    dead = f"http://127.0.0.1:{free_port()}/simple/"
     report_file = tmp_path / "out" / "report.json"
-    code, out, err = run_cli(
-        "check",
-        str(tmp_path),
-        "--root",
-        str(tmp_path),
-        "--index-url",
-        dead,
-        "--no-fallback",
-        "--no-cache",
-        "--network-errors",
-        "warn",
-        "--format",
-        "json",
-        "-o",
-        str(report_file),
+    code, out, err = check_against_a_dead_index(
+        tmp_path,
+        "alpha==1.0.0\nnot a requirement!!\n",
+        *("--root", str(tmp_path), "--network-errors", "warn", "--format", "json"),
+        *("-o", str(report_file)),
     )
     assert code == 2  # the unreadable line still counts
     assert out == ""

@@ -15,38 +15,18 @@ from pathlib import Path
 
 import pytest
 from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import Version
 
-from cg_action._models import Found, Hash, IndexFile, IndexProject, ProjectAnswer
+from cg_action._models import ProjectAnswer
 from cg_action._rewrite._hashes_pdm import update_pdm_lock
 from cg_action._rewrite._hashes_pipfile import update_pipfile_lock
 from cg_action._rewrite._hashes_pylock import update_pylock
 from cg_action._rewrite._plan import FilePlan, read_config
 from cg_action._toml import tomllib
+from tests.rewrite._answers import INDEX, found
 
 DATA = Path(__file__).parent.parent / "data" / "update-hashes"
-INDEX = "https://libraries.cgr.dev/python/simple/"
 ALPHA_WHEEL, ALPHA_SDIST, BETA_WHEEL = "1" * 64, "2" * 64, "3" * 64
 OLD = {"alpha": ("a1" * 32, "a2" * 32), "beta": ("b1" * 32, "b2" * 32)}
-
-
-def found(name: str, files: dict[str, str]) -> Found:
-    """What the index answers for ``name``: these files (file name -> sha256)."""
-    return Found(
-        project=IndexProject(
-            name=canonicalize_name(name),
-            index_url=INDEX,
-            files=tuple(
-                IndexFile(
-                    filename=filename,
-                    url=f"https://libraries.cgr.dev/python/files/{filename}",
-                    version=Version(filename.split("-")[1].removesuffix(".tar.gz")),
-                    hashes=(Hash(algorithm="sha256", value=digest),),
-                )
-                for filename, digest in files.items()
-            ),
-        )
-    )
 
 
 ANSWERS: dict[NormalizedName, ProjectAnswer] = {

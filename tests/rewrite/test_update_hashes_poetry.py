@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from cg_action._cli import main
-from cg_action._models import Found, IndexFile, IndexProject
 from cg_action._rewrite._hashes_poetry import update_poetry_lock
 from tests._servers import LocalIndex
 from tests._wheels import make_sdist, make_wheel, sha256_file
 from tests.lockgen._poetry import poetry_env, poetry_lock, write_project
+from tests.rewrite._answers import found
 
 DATA = Path(__file__).parent.parent / "data" / "update-hashes" / "poetry"
 
@@ -128,36 +128,13 @@ def test_poetry_lock_installs_from_chainguard_after_update(
     assert check_statuses(project, index, pypi) == {"alpha": "chainguard", "beta": "chainguard"}
 
 
-def _found(name: str, files: dict[str, str]) -> Found:
-    from packaging.utils import canonicalize_name
-    from packaging.version import Version
-
-    from cg_action._models import Hash
-
-    return Found(
-        project=IndexProject(
-            name=canonicalize_name(name),
-            index_url="https://libraries.cgr.dev/python/simple/",
-            files=tuple(
-                IndexFile(
-                    filename=filename,
-                    url=f"https://libraries.cgr.dev/python/files/{filename}",
-                    version=Version(filename.split("-")[1].removesuffix(".tar.gz")),
-                    hashes=(Hash(algorithm="sha256", value=digest),),
-                )
-                for filename, digest in files.items()
-            ),
-        )
-    )
-
-
 FLASK_WHEEL = "38fe51eb" + "0" * 56  # what Chainguard might list (stand-in for the real index)
 ANSWERS = {
-    "flask": _found(
+    "flask": found(
         "flask",
         {"flask-3.0.2-py3-none-any.whl": FLASK_WHEEL, "flask-3.0.2.tar.gz": "a" * 64},
     ),
-    "python-dateutil": _found(
+    "python-dateutil": found(
         "python-dateutil",
         {"python_dateutil-2.8.2-py2.py3-none-any.whl": "b" * 64},
     ),
