@@ -342,8 +342,14 @@ class DirectLoop(Generic[K, R]):
             ("User-Agent", self.user_agent),
             *get.headers.items(),
         ]
-        outgoing = conn.http.send(h11.Request(method="GET", target=target, headers=headers))
-        outgoing += conn.http.send(h11.EndOfMessage())
+        try:
+            outgoing = conn.http.send(h11.Request(method="GET", target=target, headers=headers))
+            outgoing += conn.http.send(h11.EndOfMessage())
+        except h11.LocalProtocolError:  # h11's message quotes the header: it may be a secret
+            conn.sock.close()
+            reason = "cannot send the request: a header or the URL is invalid"
+            self._ready.append((task, None, TransportFailure(reason)))
+            return
         limit = self.connect_timeout if connecting else get.timeout
         exchange = _Exchange(
             task=task,

@@ -251,3 +251,24 @@ def test_meanwhile_runs_once_while_the_requests_wait(tmp_path: Path) -> None:
     assert all(isinstance(a, Found) for a in answers.values())
     assert calls == 1
     assert elapsed < 4.0  # the server answered when meanwhile released it, not after 5 s
+
+
+def test_a_header_that_cannot_be_sent_is_unknown_and_not_quoted() -> None:
+    # a cached ETag with a line break (a damaged cache, say) must not reach the wire or a reason
+    from cg_action._index._direct import DirectLoop, Get, Job, TransportFailure
+
+    def job() -> Job[str]:
+        headers = {"If-None-Match": 'W/"secret-etag\r\nX-Evil: 1"'}
+        try:
+            yield Get("http://127.0.0.1:9/simple/x/", headers, 1.0, 1000)
+        except TransportFailure as failure:
+            return failure.reason
+        return "sent"
+
+    loop: DirectLoop[str, str] = DirectLoop(concurrency=1, connect_timeout=1.0, user_agent="t")
+    try:
+        results = loop.run([("x", job())])
+    finally:
+        loop.close()
+    assert results["x"].startswith("cannot send the request")
+    assert "secret" not in results["x"]
