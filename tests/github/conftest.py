@@ -9,17 +9,13 @@ import pytest
 
 from tests._fake_github import FakeGitHub, fake_github
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
+DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 @pytest.fixture(scope="session")
 def openapi_subset() -> Path:
-    """GitHub's OpenAPI description (the operations cg-action uses), beside the checkout."""
-    path = SHARED_DATA / "github-rest-openapi-subset.json"
-    if not path.is_file():
-        pytest.skip("the shared data folder is not beside this checkout")
-    return path
+    """GitHub's OpenAPI description (the operations cg-action uses), committed with the tests."""
+    return DATA / "github-rest-openapi-subset.json"
 
 
 @pytest.fixture
