@@ -4,21 +4,31 @@ A target is written ``PLATFORM`` or ``PLATFORM@PYTHON``: ``linux-x86_64``, ``lin
 ``macos-arm64@3.13``, ``windows-amd64``, ``musllinux-x86_64``. Wheel compatibility uses
 ``packaging.tags``; environment markers are evaluated per target so a pin that cannot install
 there is not blamed there.
+
+Lockfile markers may name the extras and dependency groups an install selects (PEP 751:
+``'dev' in dependency_groups``, ``'security' in extras``; older locks write ``extra == 'cli'``).
+A target evaluates them for its ``Selection``: every extra and group unless told otherwise.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import logging
+import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from packaging.markers import Marker
+from packaging.markers import Marker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.tags import Tag, compatible_tags, cpython_tags
-from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import Version
 
 from cg_action._errors import UsageError
+
+logger = logging.getLogger(__name__)
 
 # platform name -> (wheel platform tags, best first; marker environment values)
 _LINUX_GLIBC = [(2, minor) for minor in range(39, 16, -1)]
@@ -116,12 +126,49 @@ _ALIASES = {
 PLATFORM_NAMES = tuple(sorted(_PLATFORMS))
 
 
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The extras and dependency groups an install selects; None stands for all of them.
+
+    Names are normalized (``canonicalize_name``), as lockfile markers compare them.
+    """
+
+    extras: frozenset[str] | None = None
+    groups: frozenset[str] | None = None
+
+    @classmethod
+    def of(cls, extras: Iterable[str] | None, groups: Iterable[str] | None) -> Selection:
+        """A selection of these names (None: all of them)."""
+        return cls(extras=_normalized(extras), groups=_normalized(groups))
+
+    def describe(self) -> str:
+        """``extras: all; dependency groups: dev, test``."""
+        return f"extras: {_listed(self.extras)}; dependency groups: {_listed(self.groups)}"
+
+
+def _normalized(names: Iterable[str] | None) -> frozenset[str] | None:
+    return None if names is None else frozenset(canonicalize_name(n) for n in names)
+
+
+def _listed(names: frozenset[str] | None) -> str:
+    if names is None:
+        return "all"
+    return ", ".join(sorted(names)) or "none"
+
+
+ALL = Selection()
+
+
 @dataclass(frozen=True)
 class Target:
-    """One place the dependencies must install: a platform and a CPython version."""
+    """One place the dependencies must install: a platform and a CPython version.
+
+    ``selection`` says which extras and dependency groups lockfile markers are evaluated for.
+    """
 
     platform: str
     python: tuple[int, int]
+    selection: Selection = ALL
 
     def __str__(self) -> str:
         return f"{self.platform}@{self.python[0]}.{self.python[1]}"
@@ -154,11 +201,23 @@ class Target:
         )
         return env
 
+    def with_selection(self, selection: Selection) -> Target:
+        """The same target, its markers evaluated for ``selection``."""
+        return dataclasses.replace(self, selection=selection)
+
     def accepts_marker(self, marker: Marker | None) -> bool:
-        """Whether a requirement with this marker installs on the target (extras: any)."""
+        """Whether a requirement with this marker installs on the target.
+
+        A marker that cannot be evaluated (packaging refuses the comparison) is taken to
+        install: the pin is checked rather than silently skipped.
+        """
         if marker is None:
             return True
-        return marker.evaluate(self.environment) or _with_any_extra(marker, self.environment)
+        try:
+            return evaluate_marker(marker, self.environment, self.selection)
+        except (UndefinedComparison, UndefinedEnvironmentName) as exc:
+            logger.debug("marker %s cannot be evaluated (%s): taken to install", marker, exc)
+            return True
 
     def accepts_wheel(self, filename: str) -> bool:
         """Whether a wheel file name has a tag that installs on this target."""
@@ -187,14 +246,34 @@ def _wheel_tags(filename: str) -> frozenset[Tag] | None:
         return None
 
 
-def _with_any_extra(marker: Marker, env: dict[str, str]) -> bool:
-    text = str(marker)
-    if "extra" not in text:
-        return False
-    import re
+_QUOTED = re.compile(r"""'([^']*)'|"([^"]*)\"""")
+_EXTRA = re.compile(r"\bextra\b")
 
-    names = set(re.findall(r"extra\s*==\s*['\"]([^'\"]+)['\"]", text))
-    return any(marker.evaluate({**env, "extra": name}) for name in names)
+
+def evaluate_marker(marker: Marker, environment: dict[str, str], selection: Selection) -> bool:
+    """Whether ``marker`` holds in ``environment`` for the extras and groups of ``selection``.
+
+    The marker is evaluated as a lockfile marker (PEP 751): ``extras`` and
+    ``dependency_groups`` are the sets of selected names; "all" is every name the marker
+    mentions, which decides the same. The metadata marker ``extra == 'name'`` holds when one
+    selected extra makes it hold. Raises packaging's UndefinedComparison or
+    UndefinedEnvironmentName for a marker it cannot evaluate.
+    """
+    text = str(marker)
+    if "extra" not in text and "dependency_groups" not in text:
+        return marker.evaluate(environment, context="lock_file")
+    mentioned = frozenset(canonicalize_name(a or b) for a, b in _QUOTED.findall(text))
+    extras = mentioned if selection.extras is None else selection.extras
+    groups = mentioned if selection.groups is None else selection.groups
+    env: dict[str, str | frozenset[str]] = {
+        **environment,
+        "extras": extras,
+        "dependency_groups": groups,
+    }
+    candidates = ["", *sorted(extras)] if _EXTRA.search(text) else [""]
+    return any(
+        marker.evaluate({**env, "extra": extra}, context="lock_file") for extra in candidates
+    )
 
 
 def parse_target(text: str) -> Target:
