@@ -15,26 +15,115 @@ PYPI_INDEX = "https://pypi.org/simple/"
 PYPI_HOSTS = frozenset({"pypi.org", "pypi.python.org", "files.pythonhosted.org"})
 UPSTREAM_PATH = "/python-upstream/"
 
-_USERINFO = re.compile(r"(?<=://)[^/@\s]*@")
+# User-info never spans whitespace or quotes: a text is redacted word by word.
+_WORD = re.compile(r"[^\s\"'`<>]+")
+# "://" as written, percent-encoded once (a URL inside a query string) or twice.
+_SEPARATOR = re.compile(r"(://)|(%3a%2f%2f)|(%253a%252f%252f)")
+# What ends the authority after a separator of each level: a slash of that level or rawer.
+_AUTHORITY_END = (re.compile("/"), re.compile("/|%2f"), re.compile("/|%2f|%252f"))
+_AT_FORMS = ("@", "%40", "%2540")
 
 
 def redact_url(url: str) -> str:
-    """``url`` without user-info: ``https://user:secret@host/x`` -> ``https://host/x``."""
-    if "@" not in url:  # no user-info without one (most URLs: skip the parse)
-        return url
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return _USERINFO.sub("", url)
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    """``url`` without user-info: ``https://user:secret@host/x`` -> ``https://host/x``.
+
+    A URL carried percent-encoded inside this one (``?next=https%3A%2F%2Fu%3As%40h``) loses
+    its user-info too.
+    """
+    if "@" in url:
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return redact_text(url)
+        if "@" in parts.netloc:
+            host = parts.netloc.rpartition("@")[2]
+            url = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    if "%" in url:  # rare in index URLs: look for an encoded URL with user-info
+        return redact_text(url)
+    return url
 
 
 def redact_text(text: str) -> str:
-    """Remove user-info from every URL inside a free text (error messages, logs)."""
-    return _USERINFO.sub("", text)
+    """Remove user-info from every URL-like word of a free text (error messages, logs, diffs).
+
+    Three forms are removed: after a scheme (``https://user:secret@host``, up to the last
+    ``@`` before the path, so an unencoded ``@`` in a password goes too), after a scheme written
+    percent-encoded (``https%3A%2F%2Fuser%3Asecret%40host``), and without a scheme
+    (``user:secret@host/simple``, as pip's configuration accepts it). The time taken is linear
+    in the length of the text: every character is looked at a bounded number of times.
+    """
+    if "@" not in text and "%" not in text:
+        return text
+    pieces: list[str] = []
+    done = 0
+    for word in _WORD.finditer(text):
+        if "@" not in word.group() and "%" not in word.group():
+            continue
+        redacted = _redact_word(word.group())
+        if redacted != word.group():
+            pieces.append(text[done : word.start()])
+            pieces.append(redacted)
+            done = word.end()
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+def _redact_word(word: str) -> str:
+    lower = word.lower()
+    if "@" not in word and "%40" not in lower and "%2540" not in lower:
+        return word
+    separators = list(_SEPARATOR.finditer(lower))
+    pieces: list[str] = []
+    done = 0
+    head_end = separators[0].start() if separators else len(word)
+    cut = _schemeless_userinfo(word, head_end)
+    if cut is not None:
+        pieces.append(word[: cut[0]])
+        done = cut[1]
+    for number, separator in enumerate(separators):
+        start = separator.end()
+        if start <= done:
+            continue
+        # The authority ends at a slash, and at the next separator at the latest, so that no
+        # character is searched twice.
+        limit = separators[number + 1].start() if number + 1 < len(separators) else len(word)
+        level = (separator.lastindex or 1) - 1
+        end_match = _AUTHORITY_END[level].search(lower, start, limit)
+        end = end_match.start() if end_match else limit
+        at_end = max(
+            (
+                found + len(form)
+                for form in _AT_FORMS
+                if (found := lower.rfind(form, start, end)) >= 0
+            ),
+            default=-1,
+        )
+        if at_end > start:
+            pieces.append(word[done:start])
+            done = at_end
+    if not pieces:
+        return word
+    pieces.append(word[done:])
+    return "".join(pieces)
+
+
+def _schemeless_userinfo(word: str, end: int) -> tuple[int, int] | None:
+    """Where ``user:secret@`` sits in ``word[:end]`` written without a scheme, else None.
+
+    ``git@github.com:org/repo`` (no colon before the ``@``) and e-mail addresses are not
+    user-info. In ``extra-index-url=user:secret@host`` the user-info starts after the ``=``.
+    """
+    slash = word.find("/", 0, end)
+    region_end = slash if slash >= 0 else end
+    at = word.rfind("@", 0, region_end)
+    if at < 0:
+        return None
+    colon = word.find(":", 0, at)
+    if colon < 0:
+        return None
+    return word.rfind("=", 0, colon) + 1, at + 1
 
 
 def split_credentials(url: str) -> tuple[str, str | None, str | None]:

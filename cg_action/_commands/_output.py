@@ -15,14 +15,21 @@ from typing import TextIO
 
 from cg_action._errors import UsageError
 from cg_action._models import Report
+from cg_action._urls import redact_text
 
 
 def render(report: Report, fmt: str, *, path_prefix: str = "") -> str:
     """The report in one of the formats: text, json, markdown, github, sarif.
 
     ``path_prefix`` is put before file paths where GitHub reads them from the workspace root
-    (annotations, SARIF, Markdown links) when the run's root is a folder inside it.
+    (annotations, SARIF, Markdown links) when the run's root is a folder inside it. Whatever a
+    repository wrote that looks like user-info of a URL is removed from the whole text, wherever
+    the parsers put it (a name, a URL, a quoted line).
     """
+    return redact_text(_render(report, fmt, path_prefix=path_prefix))
+
+
+def _render(report: Report, fmt: str, *, path_prefix: str) -> str:
     if fmt == "text":
         from cg_action._report._text import render_text
 
@@ -100,12 +107,14 @@ def publish_github(
 
     context = github_context(env)
     prefix = path_prefix(context, report.root)
-    markdown = render_markdown(
-        report,
-        repository=context.repository,
-        sha=context.sha,
-        server_url=context.server_url,
-        path_prefix=prefix,
+    markdown = redact_text(
+        render_markdown(
+            report,
+            repository=context.repository,
+            sha=context.sha,
+            server_url=context.server_url,
+            path_prefix=prefix,
+        )
     )
     _, not_annotated = render_github_commands(report, path_prefix=prefix)
     if not_annotated:
@@ -118,7 +127,7 @@ def publish_github(
     json_path = json_file or Path(env.get("RUNNER_TEMP") or tempfile.gettempdir()) / (
         "cg-action-report.json"
     )
-    write_file(json_path, render_json(report))
+    write_file(json_path, redact_text(render_json(report)))
     if context.output_file:
         write_outputs(report, output_file=context.output_file, json_report=json_path)
     if comment == "never":
@@ -142,12 +151,14 @@ def publish_github(
             repository=context.repository,
             pr_number=context.pr_number,
             token=token,
-            body=render_pr_comment(
-                report,
-                repository=context.repository,
-                sha=context.sha,
-                server_url=context.server_url,
-                path_prefix=prefix,
+            body=redact_text(
+                render_pr_comment(
+                    report,
+                    repository=context.repository,
+                    sha=context.sha,
+                    server_url=context.server_url,
+                    path_prefix=prefix,
+                )
             ),
             create=comment == "always" or needs_attention(report),
         )
@@ -161,6 +172,5 @@ def publish_github(
 def _warn(err: TextIO, message: str) -> None:
     """A warning annotation on the run (escaped as workflow commands must be)."""
     from cg_action._report._github import workflow_command
-    from cg_action._urls import redact_text
 
     err.write(workflow_command("warning", f"cg-action: {redact_text(message)}") + "\n")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from cg_action._errors import ParseError, RewriteError
 from cg_action._rewrite._roles import has_secret
-from cg_action._urls import redact_url
+from cg_action._urls import redact_text, redact_url
 
 logger = logging.getLogger(__name__)
 
@@ -115,15 +115,22 @@ class FilePlan:
 URL_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>,\]\[]+")
 
 
+_WORD = re.compile(r"[^\s\"'`<>]+")
+
+
 def hide_secrets(text: str) -> str:
     """``text`` with the user-info of every URL that carries a literal secret removed.
 
     Diffs are printed in CI logs: a committed credential being removed must not be shown
-    again there. ``${VAR}`` references are not secrets and stay visible.
+    again there. ``${VAR}`` references are not secrets and stay visible. User-info written
+    without a scheme (``user:secret@host/simple``) or percent-encoded goes too.
     """
-    return URL_PATTERN.sub(
+    text = URL_PATTERN.sub(
         lambda m: redact_url(m.group(0)) if has_secret(m.group(0)) else m.group(0), text
     )
+    if "@" not in text and "%" not in text:
+        return text
+    return _WORD.sub(lambda m: m.group(0) if "${" in m.group(0) else redact_text(m.group(0)), text)
 
 
 _NO_NEWLINE = "\n\\ No newline at end of file\n"
