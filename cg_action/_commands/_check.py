@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Generic, TextIO, TypeVar
@@ -31,6 +32,7 @@ from cg_action._commands._options import (
 from cg_action._errors import IndexAccessError, UsageError
 from cg_action._models import (
     ConfigNotice,
+    Dependency,
     ExitCode,
     FileReport,
     Report,
@@ -42,6 +44,8 @@ from cg_action._urls import CHAINGUARD_REMEDIATED_INDEX, PYPI_INDEX, redact_text
 
 NAME = "check"
 HELP = "check each dependency against the Chainguard index (or any PEP 503/691 index)"
+
+_NAMES_SELECTION = re.compile(r"\b(extra|extras|dependency_groups)\b")
 
 FORMATS = ("text", "json", "markdown", "github", "sarif")
 COMMENT_MODES = ("always", "on-findings", "never")
@@ -69,7 +73,8 @@ ENVIRONMENT = """\
 environment:
   Every option takes its default from CG_ACTION_<OPTION> (upper case, '-' as '_'), e.g.
   CG_ACTION_INDEX_URL, CG_ACTION_FAIL_ON, CG_ACTION_NO_FALLBACK=true; PATH ... from
-  CG_ACTION_PATHS and --target from CG_ACTION_TARGETS (comma or space separated).
+  CG_ACTION_PATHS and --target from CG_ACTION_TARGETS (comma or space separated);
+  --extras and --groups from CG_ACTION_EXTRAS and CG_ACTION_GROUPS.
   Credentials: CHAINGUARD_PYTHON_IDENTITY_ID and CHAINGUARD_PYTHON_TOKEN; .netrc from NETRC.
   In GitHub Actions (GITHUB_ACTIONS=true) the format defaults to github, and the job summary,
   step outputs and pull request comment (GITHUB_TOKEN) are written too.
@@ -110,6 +115,24 @@ def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
             "where the pins must install, repeatable: linux-x86_64, linux-aarch64, macos-arm64, "
             "windows-amd64, ... with @X.Y for Python (default: $CG_ACTION_TARGETS, else "
             "linux-x86_64 with this Python)"
+        ),
+    )
+    group.add_argument(
+        "--extras",
+        action="append",
+        metavar="NAME[,NAME...]",
+        help=(
+            "the extras an install selects, for lockfile markers such as 'security' in extras: "
+            "names, 'all' or 'none' (default: $CG_ACTION_EXTRAS, else all)"
+        ),
+    )
+    group.add_argument(
+        "--groups",
+        action="append",
+        metavar="NAME[,NAME...]",
+        help=(
+            "the dependency groups an install selects, for lockfile markers such as 'dev' in "
+            "dependency_groups: names, 'all' or 'none' (default: $CG_ACTION_GROUPS, else all)"
         ),
     )
     group.add_argument(
@@ -188,7 +211,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         dependencies_to_check,
         load_sources,
     )
-    from cg_action._targets import default_targets, parse_target
+    from cg_action._targets import Selection, default_targets, parse_target
 
     root = (args.root or Path.cwd()).resolve()
     policy = load_policy(root, args.config)
@@ -226,6 +249,11 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
             else configured_targets or []
         )
     targets = tuple(parse_target(t) for t in target_words) or default_targets()
+    selection = Selection.of(
+        _selected(args.extras, env, "CG_ACTION_EXTRAS", "--extras"),
+        _selected(args.groups, env, "CG_ACTION_GROUPS", "--groups"),
+    )
+    targets = tuple(target.with_selection(selection) for target in targets)
     probe_files = (
         args.probe_files if args.probe_files is not None else bool(policy.setting("probe-files"))
     )
@@ -277,7 +305,9 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         remediated_index_url=redact_url(remediated.url) if remediated else None,
         fail_on=fail_on,
         only_changed=only_changed,
-        notes=outcome.notes + _nothing_found(loaded.files, paths_from(args, env)),
+        notes=outcome.notes
+        + _selection_note(deps, selection.describe())
+        + _nothing_found(loaded.files, paths_from(args, env)),
         config_notices=notices.result(),
     )
     checked = [f for f in report.findings if f.status is not Status.NOT_INDEXED]
@@ -296,6 +326,32 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         return _lenient_exit(report.files, err)
     _write_reports(report, fmt, args, env, out, err)
     return exit_code(report, network_errors=args.network_errors, err=err)
+
+
+def _selected(
+    values: Sequence[str] | None, env: Mapping[str, str], variable: str, option: str
+) -> list[str] | None:
+    """The names given to --extras / --groups (or their variable); None for all of them."""
+    words = split_words(values) if values else env_list(env, variable)
+    if not words or words == ["all"]:
+        return None
+    if words == ["none"]:
+        return []
+    if "all" in words or "none" in words:
+        raise UsageError(f"{option}: give names, or 'all' or 'none' alone, not {','.join(words)}")
+    return words
+
+
+def _selection_note(dependencies: Sequence[Dependency], described: str) -> tuple[str, ...]:
+    """Which extras and groups were assumed, when a marker names some."""
+    if not any(
+        d.marker is not None and _NAMES_SELECTION.search(str(d.marker)) for d in dependencies
+    ):
+        return ()
+    return (
+        f"markers that name extras or dependency groups were evaluated for {described} "
+        "(choose with --extras and --groups)",
+    )
 
 
 def _nothing_found(files: Sequence[FileReport], paths: Sequence[Path]) -> tuple[str, ...]:

@@ -8,14 +8,22 @@ selection it was given: every extra and group unless told otherwise.
 
 from __future__ import annotations
 
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.markers import Marker
 from packaging.utils import canonicalize_name
 
+from cg_action._cli import main
 from cg_action._sources._dispatch import parse_file
 from cg_action._targets import ALL, Selection, parse_target
+from tests._chainguard_like import chainguard_like, served
+from tests._wheels import make_wheel
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus" / "realworld"
 PIPENV = CORPUS / "pypa+pipenv@3f1b272abd51"
@@ -100,3 +108,99 @@ def test_every_marker_of_pipenv_locks_evaluates(path: Path) -> None:
         assert dependency.marker is not None
         expected = dependency.marker.evaluate(env, context="lock_file")
         assert LINUX.accepts_marker(dependency.marker) is expected, dependency.marker
+
+
+PYLOCK = """\
+lock-version = "1.0"
+created-by = "hand"
+
+[[packages]]
+name = "alpha"
+version = "1.0.0"
+marker = "'security' in extras"
+wheels = [{{ url = "{url}alpha-1.0.0-{tag}.whl", hashes = {{ sha256 = "{alpha}" }} }}]
+
+[[packages]]
+name = "beta"
+version = "1.0.0"
+marker = "('dev' in dependency_groups) and (sys_platform == 'win32')"
+wheels = [{{ url = "{url}beta-1.0.0-{tag}.whl", hashes = {{ sha256 = "{beta}" }} }}]
+
+[[packages]]
+name = "gamma"
+version = "1.0.0"
+wheels = [{{ url = "{url}gamma-1.0.0-{tag}.whl", hashes = {{ sha256 = "{gamma}" }} }}]
+"""
+
+
+LINUX_TAG = "cp312-cp312-manylinux_2_28_x86_64"
+
+
+@pytest.fixture(scope="module")
+def linux_only_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LinuxOnly]:
+    """An index holding one Linux-only wheel of alpha, beta and gamma 1.0.0."""
+    folder = tmp_path_factory.mktemp("linux-only")
+    for name in ("alpha", "beta", "gamma"):
+        make_wheel(folder, name, "1.0.0", tag=LINUX_TAG)
+    files = served(folder)
+    with chainguard_like(files) as index:
+        yield LinuxOnly(url=index.url, digests={f.name: f.sha256 for f in files})
+
+
+@dataclass(frozen=True)
+class LinuxOnly:
+    """The index's URL and the sha256 of each project's one wheel."""
+
+    url: str
+    digests: dict[str, str]
+
+
+def _check_on_windows(
+    project: Path, index: LinuxOnly, *options: str, env: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any], str]:
+    (project / "pylock.toml").write_text(
+        PYLOCK.format(url="https://files.example.invalid/", tag=LINUX_TAG, **index.digests)
+    )
+    out, err = io.StringIO(), io.StringIO()
+    argv = [
+        "check", str(project), "--root", str(project), "--index-url", index.url, "--no-fallback",
+        "--no-cache", "--no-netrc", "--format", "json", "--target", "windows-amd64@3.12",
+        *options,
+    ]  # fmt: skip
+    code = main(argv, env=env or {}, out=out, err=err)
+    assert "Traceback" not in err.getvalue()
+    return code, json.loads(out.getvalue() or "{}"), err.getvalue()
+
+
+def _gaps(report: dict[str, Any]) -> dict[str, bool]:
+    return {r["name"]: bool(r["platform_gaps"]) for r in report["results"]}
+
+
+def test_check_asks_for_the_selected_extras_and_groups(
+    tmp_path: Path, linux_only_index: LinuxOnly
+) -> None:
+    code, report, err = _check_on_windows(tmp_path, linux_only_index)
+    assert code == 0, err
+    assert _gaps(report) == {"alpha": True, "beta": True, "gamma": True}
+    assert report["notes"] == [
+        "markers that name extras or dependency groups were evaluated for extras: all; "
+        "dependency groups: all (choose with --extras and --groups)"
+    ]
+    _, report, _ = _check_on_windows(tmp_path, linux_only_index, "--extras", "none")
+    assert _gaps(report) == {"alpha": False, "beta": True, "gamma": True}
+    assert "extras: none; dependency groups: all" in report["notes"][0]
+    _, report, _ = _check_on_windows(
+        tmp_path, linux_only_index, "--extras", "Security", env={"CG_ACTION_GROUPS": "test,docs"}
+    )
+    assert _gaps(report) == {"alpha": True, "beta": False, "gamma": True}
+    assert "extras: security; dependency groups: docs, test" in report["notes"][0]
+    _, report, _ = _check_on_windows(
+        tmp_path, linux_only_index, "--groups", "dev", env={"CG_ACTION_GROUPS": "none"}
+    )  # the option wins over the variable
+    assert _gaps(report) == {"alpha": True, "beta": True, "gamma": True}
+
+
+def test_all_or_none_go_alone(tmp_path: Path, linux_only_index: LinuxOnly) -> None:
+    code, _, err = _check_on_windows(tmp_path, linux_only_index, "--groups", "dev,none")
+    assert code == 2
+    assert "--groups: give names, or 'all' or 'none' alone" in err
