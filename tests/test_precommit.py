@@ -1,21 +1,23 @@
 """The pre-commit hooks, run by the real ``pre-commit`` in a temporary git repository.
 
 The hooks are installed from this checkout's HEAD commit (as users install them from a tag).
-The hook environment is built offline: pip is told to use no index, and the environment sees
-the test interpreter's site-packages (where cg-action's dependencies already are), so no test
-reaches the internet.
+pre-commit runs with this interpreter and builds the hook environment from it; pip installs
+cg-action there with no index, from a wheelhouse repacked from what this interpreter already
+has (``tests._offline_install``), so no test reaches the internet and none depends on how
+Python was installed or on PATH.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests._offline_install import build_wheelhouse, offline_pip_env, without_installer_settings
 from tests._servers import LocalIndex, pypiserver
 from tests._wheels import make_wheel
 
@@ -30,11 +32,18 @@ def _head() -> str:
     ).stdout.strip()
 
 
+PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
+
+
 @pytest.fixture(scope="module")
 def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("pre-commit") is None:
-        pytest.fail("pre-commit is a test dependency")
+    """pre-commit's cache, shared by the module's tests (the hook environment is built once)."""
     return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture(scope="module")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_wheelhouse(tmp_path_factory.mktemp("wheelhouse"))
 
 
 @pytest.fixture(scope="module")
@@ -45,17 +54,15 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalIndex]:
         yield served
 
 
-def _env(home: Path, repo: Path) -> dict[str, str]:
+def _env(home: Path, repo: Path, wheelhouse: Path) -> dict[str, str]:
     env = {
         k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("CHAINGUARD_", "CG_ACTION_", "GITHUB_"))
+        for k, v in without_installer_settings(dict(os.environ)).items()
+        if not k.startswith(("CHAINGUARD_", "CG_ACTION_", "GITHUB_", "PRE_COMMIT"))
     }
+    env.update(offline_pip_env(wheelhouse))
     env.update(
         PRE_COMMIT_HOME=str(home),
-        VIRTUALENV_SYSTEM_SITE_PACKAGES="1",
-        PIP_NO_INDEX="1",
-        PIP_NO_BUILD_ISOLATION="0",
         GIT_AUTHOR_NAME="t",
         GIT_AUTHOR_EMAIL="t@example.invalid",
         GIT_COMMITTER_NAME="t",
@@ -66,15 +73,16 @@ def _env(home: Path, repo: Path) -> dict[str, str]:
     return env
 
 
-def _repo(tmp_path: Path, hooks: str, home: Path) -> tuple[Path, dict[str, str]]:
+def _repo(tmp_path: Path, hooks: str, home: Path, wheelhouse: Path) -> tuple[Path, dict[str, str]]:
     repo = tmp_path / "repo"
     repo.mkdir()
-    env = _env(home, repo)
+    env = _env(home, repo, wheelhouse)
     subprocess.run(["git", "init", "-q", str(repo)], check=True, env=env)
     (repo / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {ROOT}\n    rev: {_head()}\n    hooks:\n{hooks}"
     )
-    subprocess.run(["pre-commit", "install"], cwd=repo, check=True, env=env, capture_output=True)
+    # The git hook it writes runs pre-commit with this same interpreter.
+    subprocess.run([*PRE_COMMIT, "install"], cwd=repo, check=True, env=env, capture_output=True)
     subprocess.run(["git", "add", ".pre-commit-config.yaml"], cwd=repo, check=True, env=env)
     return repo, env
 
@@ -96,9 +104,9 @@ def _commit(
 
 
 def test_config_hook_passes_clean_commit_and_stops_pypi_index_url(
-    tmp_path: Path, pre_commit_home: Path
+    tmp_path: Path, pre_commit_home: Path, wheelhouse: Path
 ) -> None:
-    repo, env = _repo(tmp_path, "      - id: cg-action-config\n", pre_commit_home)
+    repo, env = _repo(tmp_path, "      - id: cg-action-config\n", pre_commit_home, wheelhouse)
     clean = _commit(repo, env, {"requirements.txt": "alpha==1.0.0\n"})
     assert clean.returncode == 0, clean.stdout + clean.stderr
     bad = _commit(
@@ -110,9 +118,14 @@ def test_config_hook_passes_clean_commit_and_stops_pypi_index_url(
     assert "rewrite" in output
 
 
-def test_config_hook_fix_mode_repairs(tmp_path: Path, pre_commit_home: Path) -> None:
+def test_config_hook_fix_mode_repairs(
+    tmp_path: Path, pre_commit_home: Path, wheelhouse: Path
+) -> None:
     repo, env = _repo(
-        tmp_path, "      - id: cg-action-config\n        args: [--fix]\n", pre_commit_home
+        tmp_path,
+        "      - id: cg-action-config\n        args: [--fix]\n",
+        pre_commit_home,
+        wheelhouse,
     )
     first = _commit(
         repo, env, {"requirements.txt": "--index-url https://pypi.org/simple\nalpha==1.0.0\n"}
@@ -126,12 +139,12 @@ def test_config_hook_fix_mode_repairs(tmp_path: Path, pre_commit_home: Path) -> 
 
 
 def test_check_hook_reports_missing_pin(
-    tmp_path: Path, pre_commit_home: Path, index: LocalIndex
+    tmp_path: Path, pre_commit_home: Path, wheelhouse: Path, index: LocalIndex
 ) -> None:
     hooks = (
         f"      - id: cg-action-check\n        args: [--index-url, '{index.url}', --no-fallback]\n"
     )
-    repo, env = _repo(tmp_path, hooks, pre_commit_home)
+    repo, env = _repo(tmp_path, hooks, pre_commit_home, wheelhouse)
     ok = _commit(repo, env, {"requirements.txt": "alpha==1.0.0\n"})
     assert ok.returncode == 0, ok.stdout + ok.stderr
     untouched = _commit(repo, env, {"notes.md": "no dependency file here\n"})

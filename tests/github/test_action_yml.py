@@ -4,8 +4,10 @@ A tiny evaluator substitutes the ``${{ ... }}`` expressions the Action uses in `
 (inputs, github.token, runner.temp, step outputs); every ``run:`` step then runs with bash and
 its ``env:``, in its working directory, with GITHUB_OUTPUT, GITHUB_STEP_SUMMARY and a
 pull_request event payload in place. ``uses:`` steps (actions/setup-python) are skipped: the
-runner's python3 is used. Nothing reaches the internet: pip installs with --no-index from what
-this Python already has, and the indexes are pypiserver processes on 127.0.0.1.
+runner's python3 is the real interpreter behind the test's Python (a venv's base), put first on
+PATH through a one-line script. Nothing reaches the internet: pip installs with --no-index from
+a wheelhouse repacked from what the test's Python already has (``tests._offline_install``), and
+the indexes are pypiserver processes on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests._offline_install import base_python, build_wheelhouse, offline_pip_env
 from tests._servers import pypiserver
 from tests._wheels import make_wheel
 
@@ -200,15 +203,14 @@ def test_runs_like_a_runner(tmp_path: Path) -> None:
         tmp_path / "chainguard", {"flask": "3.0.2", "werkzeug": "3.0.2"}, "rebuilt"
     )
     fallback = _index_with(tmp_path / "pypi", {"itsdangerous": "2.1.2"}, "upstream")
-    offline_pip = {
-        "PIP_NO_INDEX": "1",
-        "PIP_NO_BUILD_ISOLATION": "0",  # pip reads this "no-" option's value inverted
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-    }
-    # The runner's python3 is this test's Python, whose packages pip reuses offline.
+    offline_pip = offline_pip_env(build_wheelhouse(tmp_path / "wheelhouse"))
+    # The runner's python3: the real interpreter, whatever PATH holds (a script, not a symlink,
+    # so the venv the Action makes records the interpreter's own folder as its home).
     shims = tmp_path / "shims"
     shims.mkdir()
-    (shims / "python3").symlink_to(sys.executable)
+    python3 = shims / "python3"
+    python3.write_text(f'#!/bin/sh\nexec {shlex.quote(str(base_python()))} "$@"\n')
+    python3.chmod(0o755)
     offline_pip["PATH"] = f"{shims}{os.pathsep}{os.environ['PATH']}"
     with pypiserver(primary) as cg_index, pypiserver(fallback) as pypi_index:
         results, outputs = _run_action(
@@ -225,6 +227,7 @@ def test_runs_like_a_runner(tmp_path: Path) -> None:
             workspace,
             offline_pip,
         )
+    assert len(results) == 3, results[-1].stdout + results[-1].stderr  # a step failed early
     mask, install, check = results
     assert mask.stdout.splitlines() == [
         "::add-mask::fake-chainguard-token",

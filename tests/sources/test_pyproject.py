@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from cg_action._errors import ParseError, Problem
 from cg_action._models import Dependency, DependencyKind, FileFormat, SourceFile
 from cg_action._sources._pyproject import parse_pyproject
 from cg_action._toml import tomllib
+from tests._offline_install import console_script
 from tests._wheels import make_wheel
 
 
@@ -282,20 +285,22 @@ def _build_wheels_for(source: SourceFile, folder: Path) -> None:
 @pytest.mark.slow
 def test_dependency_groups_agree_with_uv_export(data_dir: Path, tmp_path: Path) -> None:
     """uv, offline against a folder of local wheels, exports the same names per group."""
-    uv = shutil.which("uv")
+    uv = console_script("uv")
     if uv is None:
-        pytest.skip("uv is not installed")
+        pytest.fail("uv is a test dependency: pip install -e '.[test]'")
     project = tmp_path / "project"
     shutil.copytree(data_dir / "pyproject" / "groups", project)
     source = parse_pyproject(project / "pyproject.toml")
     wheels = tmp_path / "wheels"
     _build_wheels_for(source, wheels)
     env = {
-        "PATH": str(Path(uv).parent),
+        "PATH": os.defpath,  # uv is told which Python to use; it must not look for one
         "UV_CACHE_DIR": str(tmp_path / "cache"),
+        "UV_NO_CONFIG": "1",
+        "UV_PYTHON_DOWNLOADS": "never",
         "HOME": str(tmp_path),
     }
-    offline = ["--offline", "--no-index", "--find-links", str(wheels)]
+    offline = ["--python", sys.executable, "--offline", "--no-index", "--find-links", str(wheels)]
     subprocess.run([uv, "lock", *offline], cwd=project, env=env, check=True, capture_output=True)
     groups = {g for d in source.dependencies for g in d.groups if g != "build-system"}
     assert groups == {"extra:fast", "extra:other", "lint", "test", "ci", "docs"}
@@ -304,7 +309,12 @@ def test_dependency_groups_agree_with_uv_export(data_dir: Path, tmp_path: Path) 
         if group.startswith("extra:"):
             flag.append("--no-default-groups")
         out = subprocess.run(
-            [uv, "export", "--frozen", "--no-hashes", "--no-emit-project", "--no-header", *flag],
+            [
+                uv,
+                "export",
+                *("--python", sys.executable),
+                *("--frozen", "--no-hashes", "--no-emit-project", "--no-header", *flag),
+            ],
             cwd=project,
             env=env,
             check=True,
