@@ -11,7 +11,9 @@ plain venv, a pyenv or system Python and a clean clone alike, and never reach th
   them with ``--no-index --find-links`` into any new environment;
 * ``offline_pip_env()`` is the environment that points pip there and nowhere else (no
   configuration file, no index);
-* ``console_script()`` finds a tool installed next to this interpreter before looking on PATH.
+* ``console_script()`` finds a tool installed next to this interpreter before looking on PATH
+  (and ``tests/conftest.py`` puts those folders first on PATH for the tools the tests run by
+  name, as activating the venv would).
 """
 
 from __future__ import annotations
@@ -46,9 +48,18 @@ def base_python() -> Path:
     return Path(os.path.realpath(base))
 
 
+def script_folders() -> list[str]:
+    """Where this interpreter's installers put console scripts (uv, pdm, pre-commit, ...)."""
+    folders = [sysconfig.get_path("scripts"), str(Path(sys.executable).parent)]
+    user_scheme = f"{os.name}_user"
+    if user_scheme in sysconfig.get_scheme_names():  # pip install --user
+        folders.append(sysconfig.get_path("scripts", user_scheme))
+    return list(dict.fromkeys(f for f in folders if Path(f).is_dir()))
+
+
 def console_script(name: str) -> str | None:
     """The console script ``name`` installed with this interpreter, else the one on PATH."""
-    for folder in (sysconfig.get_path("scripts"), str(Path(sys.executable).parent)):
+    for folder in script_folders():
         candidate = shutil.which(name, path=folder)
         if candidate is not None:
             return candidate
