@@ -8,6 +8,7 @@ environment mapping passed to it, so the GitHub Action only sets variables.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
 import os
@@ -76,6 +77,27 @@ def _wanted_command(argv: Sequence[str]) -> str | None:
     return None
 
 
+class _PrintableFormatter(logging.Formatter):
+    """Log lines whose message shows control characters escaped and user-info removed.
+
+    A file name or a quoted line in a message cannot start a line of its own (a forged log
+    line, or a workflow command in GitHub Actions) nor drive the terminal.
+    """
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        from cg_action._report._escape import printable
+
+        record.message = printable(redact_text(record.message))
+        return super().formatMessage(record)
+
+
+def _diagnostic(exc: CgActionError) -> str:
+    """An error's diagnostics as one message: user-info removed, control characters escaped."""
+    from cg_action._report._escape import printable
+
+    return f"cg-action: error: {printable(redact_text(exc.diagnostics()), keep_newlines=True)}\n"
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -83,35 +105,62 @@ def main(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """Run the command line; return the exit code."""
+    """Run the command line; return the exit code.
+
+    Diagnostics are written with control characters escaped. In GitHub Actions
+    (``GITHUB_ACTIONS=true``) both streams are guarded too: no line written to them can be
+    taken by the runner as a workflow command unless cg-action built it as one.
+    """
+    from cg_action._report._escape import (
+        LineGuard,
+        neutralise_line,
+        neutralise_log_line,
+        printable,
+    )
+
     argv = list(sys.argv[1:] if argv is None else argv)
     env = os.environ if env is None else env
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
+    if env.get("GITHUB_ACTIONS") != "true":
+        guarded_err = LineGuard(err, printable)
+        try:
+            return _main(argv, env, out, guarded_err)
+        finally:
+            guarded_err.close()
+    guarded_out, guarded_err = LineGuard(out, neutralise_line), LineGuard(err, neutralise_log_line)
+    try:
+        # argparse writes usage errors and --help to sys.stdout/sys.stderr: guard those too.
+        with contextlib.redirect_stdout(guarded_out), contextlib.redirect_stderr(guarded_err):
+            return _main(argv, env, guarded_out, guarded_err)
+    finally:
+        guarded_out.close()
+        guarded_err.close()
+
+
+def _main(argv: list[str], env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
     try:
         # Option defaults come from CG_ACTION_* variables: a bad value is a usage error too.
         parser = _build_parser(env, _wanted_command(argv))
         args = parser.parse_args(argv)
     except CgActionError as exc:
-        err.write(f"cg-action: error: {redact_text(exc.diagnostics())}\n")
+        err.write(_diagnostic(exc))
         return ExitCode.INPUT
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
     if args.command is None:
         parser.print_help(out)
         return ExitCode.INPUT
-    logging.basicConfig(
-        level=logging.WARNING - 10 * min(args.verbose, 2),
-        format="cg-action: %(levelname)s: %(message)s",
-        stream=err,
-    )
+    handler = logging.StreamHandler(err)
+    handler.setFormatter(_PrintableFormatter("cg-action: %(levelname)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING - 10 * min(args.verbose, 2), handlers=[handler])
     try:
         return int(args._module.run(args, env, out, err))
     except IndexAccessError as exc:
-        err.write(f"cg-action: error: {redact_text(exc.diagnostics())}\n")
+        err.write(_diagnostic(exc))
         return ExitCode.INDEX
     except CgActionError as exc:
-        err.write(f"cg-action: error: {redact_text(exc.diagnostics())}\n")
+        err.write(_diagnostic(exc))
         return ExitCode.INPUT
     except KeyboardInterrupt:
         err.write("cg-action: interrupted\n")

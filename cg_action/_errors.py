@@ -46,12 +46,14 @@ class Problem:
             object.__setattr__(self, "message", redact_text(self.message))
 
     def __str__(self) -> str:
+        from cg_action._report._escape import printable  # a file name may hold a line break
+
         where = str(self.path)
         if self.line is not None:
             where += f":{self.line}"
         if self.key:
             where += f": {self.key}"
-        return f"{where}: {self.message}"
+        return printable(f"{where}: {self.message}")
 
 
 class InputError(CgActionError):

@@ -64,6 +64,7 @@ def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
 def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
     """Plan every file, then print, check or write; return the exit code."""
     from cg_action._errors import UsageError
+    from cg_action._report._escape import printable
     from cg_action._rewrite._files import find_config_files, plan_rewrite
     from cg_action._rewrite._interface import RewriteOptions
     from cg_action._rewrite._lint import lint_paths
@@ -110,7 +111,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
             out.write(plan.diff())
         findings = lint_paths(paths, options=options, pip_config_file=pip_config)
         for finding in findings:
-            out.write(f"{finding}\n  hint: {finding.hint}\n")
+            out.write(f"{printable(str(finding))}\n  hint: {printable(finding.hint)}\n")
         _write_notes(err, notes)
         if args.check:
             if changed:
@@ -122,13 +123,13 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
 
     for plan in changed:
         apply_plan(plan)
-        out.write(f"rewrote {plan.path}\n")
+        out.write(f"rewrote {printable(str(plan.path))}\n")
     if not changed:
         out.write("nothing to change\n")
     _write_notes(out, notes)
     remaining = lint_paths(paths, options=options, pip_config_file=pip_config)
     for finding in remaining:
-        out.write(f"{finding}\n  hint: {finding.hint}\n")
+        out.write(f"{printable(str(finding))}\n  hint: {printable(finding.hint)}\n")
     if remaining or (args.check and changed):
         return ExitCode.FINDINGS
     return ExitCode.OK

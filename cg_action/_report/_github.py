@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cg_action._models import Report, Status
+from cg_action._report._escape import issue_command
 from cg_action._report._interface import (
     Level,
     annotation_order,
@@ -36,13 +37,17 @@ def escape_property(text: str) -> str:
 
 
 def workflow_command(command: str, message: str, **properties: str | int | None) -> str:
-    """One ``::command key=value,...::message`` line (properties that are None are left out)."""
+    """One ``::command key=value,...::message`` line (properties that are None are left out).
+
+    The line is recorded as one cg-action built, so that the guard on the output streams in
+    GitHub Actions lets it through (and no line a repository's text makes up).
+    """
     props = ",".join(
         f"{key}={escape_property(str(value))}"
         for key, value in properties.items()
         if value is not None
     )
-    return f"::{command}{' ' + props if props else ''}::{escape_data(message)}"
+    return issue_command(f"::{command}{' ' + props if props else ''}::{escape_data(message)}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -147,9 +152,14 @@ def render_github_commands(
 
 
 def _output_lines(name: str, value: str) -> str:
-    if "\n" not in value and "\r" not in value:
-        return f"{name}={value}\n"
+    """``name<<DELIMITER``, the value, the delimiter: the form no value can break out of.
+
+    The delimiter is random and never occurs in the value, so a value (a path chosen by the
+    workflow, say) cannot end the output early and set another one.
+    """
     delimiter = f"ghadelimiter_{uuid.uuid4()}"
+    while delimiter in value or delimiter in name:  # pragma: no cover - 122 random bits
+        delimiter = f"ghadelimiter_{uuid.uuid4()}"
     return f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
 
 

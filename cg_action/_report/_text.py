@@ -1,7 +1,9 @@
 """The terminal report: one line per finding, grouped by file, then the summary and advice.
 
 Lines read ``path:line: name spec → status: message``. The output is stable (sorted, no
-timestamps) and has no colour unless ``color=True`` is asked for.
+timestamps) and has no colour unless ``color=True`` is asked for. What a repository wrote (file
+names, names, messages quoting its lines) is shown with its control characters escaped, so that
+it cannot start a line of its own or drive the terminal.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Iterable
 from cg_action._compat import assert_never
 from cg_action._errors import Problem
 from cg_action._models import Dependency, Finding, Report, ReportKind, Status
+from cg_action._report._escape import printable
 from cg_action._report._interface import (
     SEVERITY_ORDER,
     Level,
@@ -48,7 +51,7 @@ def render_text(report: Report, *, color: bool = False) -> str:
 def _where(report: Report, dependency: Dependency) -> str:
     path = display_path(report, dependency.location.path)
     line = dependency.location.line
-    return f"{path}:{line}" if line is not None else path
+    return printable(f"{path}:{line}" if line is not None else path)
 
 
 def _problem_lines(report: Report) -> dict[str, list[str]]:
@@ -65,7 +68,7 @@ def _problem_line(report: Report, problem: Problem) -> str:
     if problem.line is not None:
         where += f":{problem.line}"
     key = f" {problem.key}:" if problem.key else ""
-    return f"{where}:{key} error: {problem.message}"
+    return printable(f"{where}:{key} error: {problem.message}")
 
 
 def _group_by_file(paths_and_lines: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
@@ -112,7 +115,8 @@ def _dependency_line(report: Report, dependency: Dependency) -> str:
         details.append("groups: " + ", ".join(dependency.groups))
     if dependency.marker is not None:
         details.append(f"; {dependency.marker}")
-    return f"{_where(report, dependency)}: {requirement_text(dependency)} ({', '.join(details)})"
+    text = f"{requirement_text(dependency)} ({', '.join(details)})"
+    return f"{_where(report, dependency)}: {printable(text)}"
 
 
 def _check_lines(report: Report, *, color: bool) -> list[str]:
@@ -160,12 +164,12 @@ def _notice_lines(report: Report) -> list[str]:
             where = display_path(report, notice.location.path)
             if notice.location.line is not None:
                 where += f":{notice.location.line}"
-            lines.append(f"  {where}: {notice.message} [{notice.code}]")
+            lines.append(printable(f"  {where}: {notice.message} [{notice.code}]"))
             if notice.hint:
-                lines.append(f"    {notice.hint}")
+                lines.append(printable(f"    {notice.hint}"))
     if report.notes:
         lines += ["", "Notes:"]
-        lines.extend(f"  - {note}" for note in report.notes)
+        lines.extend(printable(f"  - {note}") for note in report.notes)
     return lines
 
 
@@ -175,11 +179,13 @@ def _finding_line(report: Report, finding: Finding, *, color: bool) -> str:
         status += f" (ignored: {finding.ignored.reason})"
     elif not report.is_changed(finding):
         status += " (unchanged)"
+    status = printable(status)
     level = level_of(report, finding)
     if color:
         status = f"{_COLOURS[level]}{status}{_RESET}"
     dep = finding.dependency
-    line = f"{_where(report, dep)}: {requirement_text(dep)} → {status}: {finding.message}"
+    line = f"{_where(report, dep)}: {printable(requirement_text(dep))} → {status}: "
+    line += printable(finding.message)
     extra: list[str] = []
     if finding.status in (Status.MISSING, Status.FALLBACK) and finding.available_versions:
         extra.append("available: " + ", ".join(str(v) for v in finding.available_versions))
@@ -189,5 +195,5 @@ def _finding_line(report: Report, finding: Finding, *, color: bool) -> str:
         extra.append(f"reason: {finding.blocked_reason}")
     extra.extend(f"no wheel for {gap.target}: {gap.reason}" for gap in finding.platform_gaps)
     if extra:
-        line += " (" + "; ".join(extra) + ")"
+        line += " (" + printable("; ".join(extra)) + ")"
     return line

@@ -98,18 +98,25 @@ class FilePlan:
     def diff(self, label: str | None = None) -> str:
         """A unified diff from the current text to the new one ('' when nothing changes).
 
-        Literal credentials in URLs are shown without their user-info.
+        Literal credentials in URLs are shown without their user-info, and control characters
+        (in the file's name or lines) escaped: a diff is printed on terminals and in CI logs.
         """
+        from cg_action._report._escape import printable
+
         if not self.is_change:
             return ""
-        name = label or self.path.as_posix().lstrip("/")
+        name = printable(label or self.path.as_posix().lstrip("/"))
         lines = difflib.unified_diff(
             _diff_lines(self.source.text),
             _diff_lines(self.new_text),
             fromfile=f"a/{name}",
             tofile=f"b/{name}",
         )
-        return "".join(hide_secrets(line if line.endswith("\n") else line + "\n") for line in lines)
+        return "".join(
+            printable(piece) + "\n"
+            for line in lines
+            for piece in hide_secrets(line).removesuffix("\n").split("\n")
+        )
 
 
 URL_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>,\]\[]+")

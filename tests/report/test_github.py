@@ -117,7 +117,7 @@ def test_outputs_and_summary(tmp_path: Path, checked: bool) -> None:
     write_outputs(
         check_report(tmp_path, findings), output_file=output, json_report=tmp_path / "r.json"
     )
-    values = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    values = read_outputs(output.read_text())
     assert values["earlier"] == "1"
     assert values["chainguard"] == ("1" if checked else "0")
     assert values["missing"] == ("1" if checked else "0")
@@ -130,6 +130,24 @@ def test_outputs_and_summary(tmp_path: Path, checked: bool) -> None:
     append_step_summary("# one", summary)
     append_step_summary("two\n", summary)
     assert summary.read_text() == "# one\ntwo\n"
+
+
+def read_outputs(text: str) -> dict[str, str]:
+    """``name=value`` and ``name<<DELIMITER`` blocks, as the runner reads them."""
+    values: dict[str, str] = {}
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        name, heredoc, delimiter = lines[i].partition("<<")
+        if heredoc and "=" not in name:
+            end = lines.index(delimiter, i + 1)
+            values[name] = "\n".join(lines[i + 1 : end])
+            i = end + 1
+            continue
+        name, _, value = lines[i].partition("=")
+        values[name] = value
+        i += 1
+    return values
 
 
 def test_multiline_output_uses_a_delimiter(tmp_path: Path) -> None:

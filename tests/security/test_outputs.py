@@ -7,8 +7,12 @@ real (in-process through ``main`` and as ``python -m cg_action``) on the real fi
 from __future__ import annotations
 
 import io
+import os
 import re
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import assume, given, settings
@@ -106,7 +110,9 @@ def test_redact_text_is_linear_on_hostile_input(hostile: str) -> None:
     assert time.perf_counter() - start < 1.0
 
 
-def test_a_secret_in_a_committed_file_never_reaches_any_output(tmp_path, monkeypatch) -> None:
+def test_a_secret_in_a_committed_file_never_reaches_any_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     secret = "s3cr3tT0kenValue42abc"
     (tmp_path / "requirements.txt").write_text(
         "--index-url https://user:" + secret + "@pkgs.example.com/simple\n"
@@ -150,3 +156,194 @@ def test_a_secret_in_a_committed_file_never_reaches_any_output(tmp_path, monkeyp
         out, err = io.StringIO(), io.StringIO()
         main([*args, str(tmp_path)], env={}, out=out, err=err)
         assert secret not in out.getvalue() + err.getvalue(), args
+
+
+# --- workflow commands and terminal control --------------------------------------------------
+
+HOSTILE_DIRS = (
+    "evil\n::stop-commands::pwned",
+    "cr\r::add-mask::masked",
+    "legacy ##[add-mask]hidden",
+    "esc\x1b]0;title\x07\x1b[2J",
+)
+ALLOWED_COMMANDS = {"error", "warning", "notice"}
+
+
+def runner_commands(text: str) -> list[tuple[str, str]]:
+    """The (command, rest) pairs a GitHub runner would read in ``text``.
+
+    The runner reads lines ending in CR, LF or CRLF; a line is a command when, with leading
+    whitespace trimmed, it starts with ``::name`` followed later by ``::``, or when it holds
+    ``##[name]`` anywhere (the legacy syntax).
+    """
+    found = []
+    for line in re.split(r"\r\n|\r|\n", text):
+        trimmed = line.lstrip()
+        if trimmed.startswith("::") and "::" in trimmed[2:]:
+            info = trimmed[2:].split("::", 1)[0]
+            found.append((info.split(" ", 1)[0], line))
+        elif "##[" in line:
+            rest = line.split("##[", 1)[1]
+            if "]" in rest:
+                found.append((rest.split("]", 1)[0].split(" ", 1)[0], line))
+    return found
+
+
+def hostile_repository(root: Path) -> Path:
+    """A repository whose folder names try workflow commands and terminal escapes."""
+    for name in HOSTILE_DIRS:
+        folder = root / name
+        folder.mkdir(parents=True)
+        (folder / "requirements.txt").write_text(
+            "requests==2.31.0\n--index-url https://pkgs.example.com/simple\n", encoding="utf-8"
+        )
+        (folder / "requirements-dev.txt").write_text(
+            "bad (((\n::add-mask::fromline\n", encoding="utf-8"
+        )
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nversion = "1"\n'
+        'dependencies = ["a ((( \\n::stop-commands::toml \\r::add-mask::t \\u001b[2J"]\n',
+        encoding="utf-8",
+    )
+    return root
+
+
+def assert_no_forged_command(text: str) -> None:
+    for command, line in runner_commands(text):
+        assert command in ALLOWED_COMMANDS, line
+
+
+GITHUB_RUNS = (
+    ["list"],
+    ["list", "--format", "json"],
+    ["check", "--offline", "--no-fallback"],
+    ["check", "--offline", "--no-fallback", "--format", "text"],
+    ["check", "--offline", "--no-fallback", "--format", "markdown"],
+    ["check", "--offline", "--no-fallback", "--format", "sarif"],
+    ["-vv", "rewrite", "--diff"],
+    ["-vv", "rewrite", "--check"],
+    ["-vv", "rewrite"],
+    ["check", "--offline", "--format", "nonsense\n::stop-commands::x"],
+    ["check", "--offline", "--fail-on", "pwned\n::stop-commands::x"],
+)
+
+
+def github_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "RUNNER_TEMP": str(tmp_path),
+        "CG_ACTION_CACHE_DIR": str(tmp_path / "cache"),
+    }
+
+
+@pytest.mark.parametrize("args", GITHUB_RUNS, ids=" ".join)
+def test_no_line_can_start_a_workflow_command_in_github_actions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    monkeypatch.chdir(hostile_repository(tmp_path / "repo"))
+    out, err = io.StringIO(), io.StringIO()
+    code = main([*args, "."], env=github_env(tmp_path), out=out, err=err)
+    assert code in (0, 1, 2, 3)
+    assert out.getvalue() + err.getvalue()  # something was said
+    assert_no_forged_command(out.getvalue())
+    assert_no_forged_command(err.getvalue())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list", "--format", "text"],
+        ["check", "--offline", "--no-fallback", "--format", "text"],
+        ["rewrite", "--diff"],
+        ["rewrite", "--check"],
+        ["rewrite"],
+    ],
+    ids=" ".join,
+)
+def test_control_characters_are_escaped_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    monkeypatch.chdir(hostile_repository(tmp_path / "repo"))
+    out, err = io.StringIO(), io.StringIO()
+    main([*args, "."], env={"CG_ACTION_CACHE_DIR": str(tmp_path / "cache")}, out=out, err=err)
+    shown = out.getvalue() + err.getvalue()
+    for control in ("\x1b", "\r", "\x07"):
+        assert control not in shown
+    for line in shown.splitlines():
+        assert not line.lstrip().startswith("::"), line
+    assert "evil\\n::stop-commands::pwned" in shown  # shown, escaped
+
+
+def read_outputs(text: str) -> dict[str, str]:
+    """``$GITHUB_OUTPUT`` as the runner reads it: ``name=value`` or ``name<<DELIMITER`` blocks."""
+    values: dict[str, str] = {}
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if not line:
+            i += 1
+            continue
+        name, heredoc, delimiter = line.partition("<<")
+        if heredoc and "=" not in name:
+            end = lines.index(delimiter, i + 1)
+            values[name] = "\n".join(lines[i + 1 : end])
+            i = end + 1
+            continue
+        name, _, value = line.partition("=")
+        values[name] = value
+        i += 1
+    return values
+
+
+def run_module(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    environment = {"PATH": os.environ.get("PATH", ""), "HOME": str(cwd), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "cg_action", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="surrogateescape",
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_real_run_in_github_actions_forges_no_command_and_no_output(tmp_path: Path) -> None:
+    root = hostile_repository(tmp_path / "repo")
+    env = github_env(tmp_path)
+    (tmp_path / "output").write_text("", encoding="utf-8")
+    json_file = tmp_path / "r\nfailing=0\nmissing=0\n.json"
+    result = run_module(
+        ["-vv", "check", "--offline", "--no-fallback", "--json-file", str(json_file), "."],
+        root,
+        env,
+    )
+    assert result.returncode in (2, 3), result.stderr
+    assert_no_forged_command(result.stdout)
+    assert_no_forged_command(result.stderr)
+    assert "::error file=evil%0A%3A%3Astop-commands%3A%3Apwned/requirements" in result.stdout
+    outputs = read_outputs((tmp_path / "output").read_text(encoding="utf-8"))
+    assert outputs["report"] == str(json_file)
+    assert outputs["failing"] == "0"
+    assert outputs["unknown"] == str(len(HOSTILE_DIRS))  # not overwritten by the path's lines
+    assert set(outputs) == {
+        "chainguard", "missing", "fallback", "blocked", "locked-upstream", "unknown",
+        "not-indexed", "coverage", "checked", "failing", "report",
+    }  # fmt: skip
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert "`evil ::stop-commands::pwned/requirements.txt:1`" in summary
+    assert not any(line.lstrip().startswith("::") for line in summary.splitlines())
+
+
+def test_a_real_rewrite_in_github_actions_logs_no_command(tmp_path: Path) -> None:
+    root = hostile_repository(tmp_path / "repo")
+    result = run_module(["-vv", "rewrite", "."], root, github_env(tmp_path))
+    assert "rewrote" in result.stdout + result.stderr
+    assert "cg-action: INFO: rewrote evil\\n::stop-commands::pwned" in result.stderr
+    assert_no_forged_command(result.stdout)
+    assert_no_forged_command(result.stderr)
