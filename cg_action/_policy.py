@@ -10,6 +10,7 @@ The keys are the command-line options (which win over them): ``index-url``,
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName
 
-from cg_action._errors import ParseError
+from cg_action._errors import ParseError, UsageError
 from cg_action._models import Finding, Ignore, Status
 from cg_action._sources._typed import (
     TomlLines,
@@ -65,12 +66,18 @@ class Policy:
 
 
 def load_policy(root: Path, explicit: Path | None = None) -> Policy:
-    """The policy of the project at ``root`` (``.cg-action.toml`` wins over pyproject.toml)."""
+    """The policy of the project at ``root`` (``.cg-action.toml`` wins over pyproject.toml).
+
+    ``explicit`` (``--config``) must exist; the files found at ``root`` are read only when their
+    real path lies inside it.
+    """
+    if explicit is not None and not os.path.lexists(explicit):
+        raise UsageError(f"{explicit}: no such file; fix the --config path or leave it out")
     candidates = [explicit] if explicit else [root / ".cg-action.toml", root / "pyproject.toml"]
     for path in candidates:
-        if path is None or not path.is_file():
+        if path is None or (explicit is None and not os.path.lexists(path)):
             continue
-        text = read_text(path)
+        text = read_text(path, root=None if explicit is not None else root)
         data = load_toml(path, text)
         lines = TomlLines(text)
         if path.name == ".cg-action.toml" or explicit is not None:

@@ -61,6 +61,7 @@ def load_sources(paths: Sequence[Path], *, root: Path | None = None) -> Loaded:
     base = (root or Path.cwd()).resolve()
     seen: set[Path] = set()
     for given in paths:
+        found = discover([given])  # first: it refuses what cannot be resolved (a link loop)
         # Includes stay inside the project: the root, or the named folder when it lies elsewhere.
         resolved = given.resolve()
         bound = (
@@ -68,7 +69,7 @@ def load_sources(paths: Sequence[Path], *, root: Path | None = None) -> Loaded:
             if resolved.is_relative_to(base)
             else (resolved if given.is_dir() else resolved.parent)
         )
-        for path in discover([given]):
+        for path in found:
             if path.resolve() in seen:
                 continue
             seen.add(path.resolve())

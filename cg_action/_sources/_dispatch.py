@@ -79,12 +79,14 @@ def parse_file(
 ) -> SourceFile:
     """Read ``path`` (or ``text`` as its content) with the reader for its format.
 
-    ``root`` bounds what requirements files may include (``-r ../../x`` outside it is refused),
-    so that a pull request cannot make the tool read and quote files from elsewhere on the
+    ``root`` bounds what is read: a file whose real path lies outside it (a committed symbolic
+    link to ``/etc/passwd``) is refused, and so are includes outside it (``-r ../../x``), so
+    that a pull request cannot make the tool read and quote files from elsewhere on the
     runner. Raises ParseError when the file cannot be read at all, and UsageError for a file
     whose format cannot be told from its name.
     """
     from cg_action._errors import UsageError
+    from cg_action._sources._typed import read_text
 
     fmt = fmt or detect_given_format(path)
     if fmt is None:
@@ -93,6 +95,8 @@ def parse_file(
             "(requirements*.txt/.in, pyproject.toml, Pipfile, Pipfile.lock, uv.lock, "
             "poetry.lock, pdm.lock, pylock.toml)"
         )
+    if text is None:
+        text = read_text(path, root=root)
     module_name, function_name = _READERS[fmt]
     module = importlib.import_module(f"cg_action._sources.{module_name}")
     reader = getattr(module, function_name)

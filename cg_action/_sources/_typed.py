@@ -9,7 +9,9 @@ not report.
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,16 +161,21 @@ def specifier_kind(specifier: SpecifierSet) -> tuple[DependencyKind, Version | N
     return DependencyKind.RANGE, None
 
 
-def read_text(path: Path, text: str | None = None) -> str:
-    """The file's text (``text`` when given), decoded as UTF-8 with an optional BOM."""
+MAX_FILE_BYTES = 20 * 1024 * 1024
+"""The largest input file read (20 MiB): a lockfile of thousands of packages is a few MB."""
+
+
+def read_text(path: Path, text: str | None = None, *, root: Path | None = None) -> str:
+    """The file's text (``text`` when given), decoded as UTF-8 with an optional BOM.
+
+    Every input file is read here, so the rules for hostile files hold for every format: only
+    a regular file is read (a FIFO, device or directory is refused without blocking on it), at
+    most ``MAX_FILE_BYTES`` of it, and with ``root`` only when its real path (symbolic links
+    followed) lies inside ``root``.
+    """
     if text is not None:
         return text.removeprefix("\ufeff")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ParseError.at(path, None, f"cannot read the file: {exc.strerror or exc}") from exc
-    except ValueError as exc:  # e.g. a NUL byte in the path
-        raise ParseError.at(path, None, f"cannot read the file: {exc}") from exc
+    data = _read_bytes(path, root)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -176,6 +183,64 @@ def read_text(path: Path, text: str | None = None) -> str:
         raise ParseError.at(
             path, line, "the file is not UTF-8 text; save it as UTF-8 and try again"
         ) from exc
+
+
+def _read_bytes(path: Path, root: Path | None) -> bytes:
+    try:
+        real = os.path.realpath(path)
+        if root is not None and not Path(real).is_relative_to(os.path.realpath(root)):
+            raise ParseError.at(
+                path,
+                None,
+                "the file is a symbolic link to a place outside the repository; "
+                "cg-action does not read it: commit the file itself",
+            )
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+        descriptor = os.open(real, flags | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise ParseError.at(path, None, f"cannot read the file: {exc.strerror or exc}") from exc
+    except ValueError as exc:  # e.g. a NUL byte in the path
+        raise ParseError.at(path, None, f"cannot read the file: {exc}") from exc
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise ParseError.at(
+                path, None, f"{_file_kind(status.st_mode)}, not a file; cg-action does not read it"
+            )
+        chunks: list[bytes] = []
+        total = 0
+        wanted = min(status.st_size, MAX_FILE_BYTES) + 1  # one read for most files
+        while total <= MAX_FILE_BYTES:
+            chunk = os.read(descriptor, wanted)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            wanted = min(1 << 20, MAX_FILE_BYTES + 1 - total)
+    except OSError as exc:
+        raise ParseError.at(path, None, f"cannot read the file: {exc.strerror or exc}") from exc
+    finally:
+        os.close(descriptor)
+    if total > MAX_FILE_BYTES:
+        raise ParseError.at(
+            path,
+            None,
+            f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, the most cg-action "
+            "reads; a dependency file this large is not one a person wrote: check what it is",
+        )
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
 
 
 def load_toml(path: Path, text: str) -> dict[str, Any]:
