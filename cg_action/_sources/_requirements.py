@@ -119,6 +119,8 @@ _ARCHIVES = (
 _HASH_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
 _STATUSES = frozenset(str(s) for s in Status)
 _MESSAGE_TEXT_LIMIT = 200
+MAX_INCLUDE_DEPTH = 50
+"""How many requirements files deep ``-r``/``-c`` includes are followed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -543,6 +545,21 @@ def _parse_ignore(comment: str) -> InlineIgnore | str | None:
 
 
 @dataclass(frozen=True, slots=True)
+class _Including:
+    """A file in the chain of includes: who it is, as named, and the line that includes on."""
+
+    identity: Path
+    path: Path
+    line: int = 0  # the line of its -r/-c that is being followed (0: none yet)
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else str(self.path)
+
+
+_Stack = tuple[_Including, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class _Here:
     """The logical line being read: its file, first physical line, and the file's kind."""
 
@@ -571,13 +588,11 @@ class _Reader:
     def problem(self, here: _Here, message: str) -> None:
         self.problems.append(Problem(path=here.path, line=here.line, message=message))
 
-    def read_file(
-        self, path: Path, text: str, *, constraint: bool, stack: tuple[tuple[Path, Path], ...]
-    ) -> FileFormat:
+    def read_file(self, path: Path, text: str, *, constraint: bool, stack: _Stack) -> FileFormat:
         """Read ``text`` (the content of ``path``); ``stack`` is the chain of including files."""
         identity = _identity(path)
         self._seen.add((identity, constraint))
-        stack = (*stack, (identity, path))
+        stack = (*stack, _Including(identity, path))
         lines = text.splitlines()
         is_compiled = any(_COMPILED_HEADER.match(line.strip()) for line in lines[:12])
         via_target: int | None = None  # the dependency that "# via" lines describe
@@ -630,9 +645,7 @@ class _Reader:
         self.dependencies[target] = replace(dependency, groups=groups)
         return still_open
 
-    def _line(
-        self, here: _Here, content: str, comment: str, stack: tuple[tuple[Path, Path], ...]
-    ) -> int | None:
+    def _line(self, here: _Here, content: str, comment: str, stack: _Stack) -> int | None:
         """Handle one logical line; the index of the dependency it adds, if any."""
         plain = _PLAIN_PIN.fullmatch(content)
         if plain is not None:
@@ -874,9 +887,7 @@ class _Reader:
             extras_text = extras_found.group(2)
         return self._direct(here, target, written, None, extras_text, editable=True)
 
-    def _include_line(
-        self, here: _Here, options: Sequence[_Option], stack: tuple[tuple[Path, Path], ...]
-    ) -> None:
+    def _include_line(self, here: _Here, options: Sequence[_Option], stack: _Stack) -> None:
         """Follow the first ``-r`` (else the first ``-c``) of a line, as pip does."""
         includes = sorted(
             (o for o in options if o.name in _INCLUDES), key=lambda o: o.name != "requirement"
@@ -902,15 +913,27 @@ class _Reader:
             return
         included = Path(os.path.normpath(here.path.parent / target))
         identity = _identity(included)
-        for index, (ancestor, _) in enumerate(stack):
-            if ancestor == identity:
-                chain = [str(p) for _, p in stack[index:]] + [str(included)]
+        for index, ancestor in enumerate(stack):
+            if ancestor.identity == identity:
+                chain = [str(a.path) for a in stack[index:]] + [str(included)]
                 self.problem(
                     here,
                     f"the requirements files include each other in a cycle "
                     f"({' -> '.join(chain)}); remove one of these includes",
                 )
                 return
+        stack = (*stack[:-1], replace(stack[-1], line=here.line))
+        if len(stack) >= MAX_INCLUDE_DEPTH:
+            shown_chain = [str(a) for a in stack]
+            if len(shown_chain) > 6:
+                shown_chain[3:-2] = ["..."]
+            self.problem(
+                here,
+                f"requirements files include each other nested more than {MAX_INCLUDE_DEPTH} "
+                f"deep ({' -> '.join(shown_chain)}); cg-action stops here: include the files "
+                "from fewer levels",
+            )
+            return
         nested_constraint = chosen.name == "constraint"
         if (identity, nested_constraint) in self._seen:
             logger.debug("%s was already read; not reading it again", included)
@@ -922,7 +945,7 @@ class _Reader:
             self.problem(here, f"{shown} is not a regular file; point it at a requirements file")
             return
         try:
-            text = read_text(included)
+            text = read_text(included, root=self.root)
         except ValueError:  # e.g. a NUL character in the name; OSError becomes ParseError
             self.problem(here, f"{shown} is not a valid file name; fix the path")
             return
