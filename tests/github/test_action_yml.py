@@ -89,7 +89,7 @@ def _action_path(tmp_path: Path) -> Path:
     """A copy of the project as the runner checks it out for ``uses: ./``."""
     target = tmp_path / "action"
     target.mkdir()
-    for name in ("action.yml", "pyproject.toml", "README.md"):
+    for name in ("action.yml", "pyproject.toml", "README.md", "LICENSE"):
         shutil.copy2(ROOT / name, target / name)
     shutil.copytree(
         ROOT / "cg_action", target / "cg_action", ignore=shutil.ignore_patterns("__pycache__")
