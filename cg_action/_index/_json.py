@@ -82,6 +82,8 @@ def parse_json_page(
         document = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise PageError(f"malformed JSON page: {exc}") from exc
+    except RecursionError:  # nested deeper than the interpreter's stack: no index writes that
+        raise PageError("malformed JSON page: nested too deeply") from None
     page = _expect(document, dict, "(page)")
     meta = page.get("meta", {})
     if isinstance(meta, dict):
