@@ -74,13 +74,18 @@ class FakeGitHub:
     _next_id: int = 1000
 
     def add_comment(self, issue: int, body: str, login: str = "someone") -> int:
-        """Put a comment on an issue as if a user had written it."""
+        """Put a comment on an issue as if ``login`` had written it (a ``[bot]`` is a Bot)."""
         self._next_id += 1
         self.comments.setdefault(issue, []).append(
             {
                 "id": self._next_id,
                 "body": body,
-                "user": {"login": login, "id": 1},
+                "user": {
+                    "login": login,
+                    "id": 1,
+                    "type": "Bot" if login.endswith("[bot]") else "User",
+                },
+                "performed_via_github_app": None,
                 "html_url": f"https://github.example/c/{self._next_id}",
             }
         )

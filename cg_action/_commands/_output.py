@@ -140,7 +140,7 @@ def publish_github(
         _warn(err, "no GITHUB_TOKEN; the pull request comment was skipped")
         return
     from cg_action._errors import GitHubError
-    from cg_action._github._comment import upsert_pr_comment
+    from cg_action._github._comment import ACTIONS_BOT_LOGIN, upsert_pr_comment
 
     # "on-findings" creates a comment only when something needs attention, but always edits
     # an earlier one, so that a fixed pull request says "all clear". The comment is a
@@ -161,6 +161,8 @@ def publish_github(
                 )
             ),
             create=comment == "always" or needs_attention(report),
+            # Whose comment may be edited: the author of what the token posts.
+            bot_login=env.get("CG_ACTION_COMMENT_AUTHOR") or ACTIONS_BOT_LOGIN,
         )
     except GitHubError as exc:
         _warn(err, f"the pull request comment was not written: {exc}")

@@ -5,6 +5,12 @@ comments (100 a page, following the ``Link`` header), PATCH the one that starts 
 or POST a new one. A token that may not comment (a fork's read-only token, no
 ``pull-requests: write``) gives a warning outcome, not an error: the check itself still stands.
 The token is sent only to the API host and never appears in a message.
+
+Only a comment the token's own identity wrote is ever edited: anyone can post a comment that
+starts with the marker. The workflow's ``GITHUB_TOKEN`` cannot ask GitHub who it is
+(``GET /user`` refuses installation tokens), but what it posts is always authored by
+``github-actions[bot]``, a login no person can register; another identity (a personal token,
+an app's token) is named by the caller.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ _MAX_PAGES = 100  # 10,000 comments: more than any pull request has
 # GitHub keeps pull-request conversation comments under the issue endpoints.
 _ISSUE_PATH = "issue" + "s"
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
+ACTIONS_BOT_LOGIN = "github-actions[bot]"  # the author of what GITHUB_TOKEN posts
 
 
 class CommentAction(StrEnum):
@@ -71,12 +78,13 @@ def upsert_pr_comment(
     pr_number: int,
     token: str,
     body: str,
-    bot_login: str | None = None,
+    bot_login: str = ACTIONS_BOT_LOGIN,
     create: bool = True,
 ) -> CommentOutcome:
     """Make the pull request carry ``body`` in our comment (the one with the hidden marker).
 
-    With ``bot_login`` only a marked comment by that user counts as ours. With
+    Only a marked comment whose author is ``bot_login`` (the token's identity) counts as ours;
+    a marked comment by anyone else is left alone. With
     ``create=False`` an existing comment is updated but none is created (the "on-findings"
     mode uses this to turn an old warning into an all-clear without posting new noise).
     Raises ``GitHubError`` for failures other than 403/404/410 (which give a warning outcome).
@@ -142,7 +150,7 @@ def _str_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _find_ours(client: _Client, url: str, bot_login: str | None) -> dict[str, Any] | None:
+def _find_ours(client: _Client, url: str, bot_login: str) -> dict[str, Any] | None:
     next_url: str | None = f"{url}?per_page=100"
     for _ in range(_MAX_PAGES):
         if next_url is None:
@@ -158,7 +166,8 @@ def _find_ours(client: _Client, url: str, bot_login: str | None) -> dict[str, An
                 continue
             user = comment.get("user")
             login = user.get("login") if isinstance(user, dict) else None
-            if bot_login is not None and login != bot_login:
+            # GitHub logins are case-insensitive; a comment without an author is nobody's.
+            if not isinstance(login, str) or login.casefold() != bot_login.casefold():
                 continue
             if isinstance(comment.get("id"), int):
                 return comment

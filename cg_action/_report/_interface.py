@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import functools
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Protocol
@@ -191,16 +191,20 @@ class NextStep:
     text: str
 
 
-def _names(findings: Iterable[Finding], limit: int = 8) -> str:
+def _names(findings: Iterable[Finding], shown_as: Callable[[str], str], limit: int = 8) -> str:
     names = sorted({f.dependency.display_name for f in findings}, key=str.lower)
-    shown = ", ".join(names[:limit])
+    shown = ", ".join(shown_as(name) for name in names[:limit])
     if len(names) > limit:
         shown += f" and {len(names) - limit} more"
     return shown
 
 
-def next_steps(report: Report) -> list[NextStep]:
-    """The "what to do next" lines that apply to the findings that are not ignored."""
+def next_steps(report: Report, *, shown_as: Callable[[str], str] = str) -> list[NextStep]:
+    """The "what to do next" lines that apply to the findings that are not ignored.
+
+    ``shown_as`` writes a package name the way the format needs (Markdown: as inline code,
+    since a name comes from the repository).
+    """
     by_status: dict[Status, list[Finding]] = {s: [] for s in Status}
     for finding in report.findings:
         if finding.ignored is None and report.is_changed(finding):
@@ -211,7 +215,7 @@ def next_steps(report: Report) -> list[NextStep]:
             NextStep(
                 status=Status.LOCKED_UPSTREAM,
                 text=(
-                    f"update the pinned hashes of {_names(found)} to Chainguard's files: "
+                    f"update the pinned hashes of {_names(found, shown_as)} to Chainguard's files: "
                     "`python -m cg_action update-hashes`, or re-lock against the Chainguard "
                     "index (uv lock, poetry lock, pdm lock, pipenv lock, pip-compile)"
                 ),
@@ -233,8 +237,8 @@ def next_steps(report: Report) -> list[NextStep]:
                 NextStep(
                     status=Status.MISSING,
                     text=(
-                        f"move {_names(remediable)} to the remediated build the report names "
-                        "(`+cgr.N`, from the remediated index)"
+                        f"move {_names(remediable, shown_as)} to the remediated build the "
+                        "report names (`+cgr.N`, from the remediated index)"
                     ),
                 )
             )
@@ -242,8 +246,8 @@ def next_steps(report: Report) -> list[NextStep]:
             NextStep(
                 status=Status.MISSING,
                 text=(
-                    f"pin a version Chainguard serves, or request a build of {_names(found)} "
-                    "from Chainguard"
+                    "pin a version Chainguard serves, or request a build of "
+                    f"{_names(found, shown_as)} from Chainguard"
                 ),
             )
         )
@@ -252,8 +256,8 @@ def next_steps(report: Report) -> list[NextStep]:
             NextStep(
                 status=Status.BLOCKED,
                 text=(
-                    f"{_names(found)}: withheld by your organisation's policy; pick another "
-                    "version or ask your Chainguard administrator"
+                    f"{_names(found, shown_as)}: withheld by your organisation's policy; pick "
+                    "another version or ask your Chainguard administrator"
                 ),
             )
         )

@@ -3,15 +3,21 @@
 A coverage headline, a table per status that needs attention with ``file:line`` links, and
 what to do next. GitHub caps a step summary at 1 MiB and a comment at 65,536 characters;
 when the report would not fit, the least important rows are dropped and a note says how many.
+
+Every text a repository controls (file paths, package names, messages quoting its files, the
+reasons of inline ignores) is written as inline code: GitHub renders no mention, image, link,
+HTML tag or issue reference inside it, and it stays on one line and in one table cell.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from urllib.parse import quote
 
 from cg_action._compat import assert_never
 from cg_action._models import Finding, Report, ReportKind, Status
+from cg_action._report._escape import printable
 from cg_action._report._interface import (
     SEVERITY_ORDER,
     STATUS_TITLES,
@@ -98,21 +104,38 @@ class _Links:
     def cell(self, path_text: str, line: int | None) -> str:
         shown = f"{path_text}:{line}" if line is not None else path_text
         if not self.repository or not self.sha or path_text.startswith("/"):
-            return f"`{_escape_code(shown)}`"
+            return _code(shown)
         url = f"{self.server_url}/{self.repository}/blob/{self.sha}/{quote(path_text)}"
         if line is not None:
             url += f"#L{line}"
-        return f"[`{_escape_code(shown)}`]({url})"
+        return f"[{_code(shown)}]({url})"
 
 
-def _escape_cell(text: str) -> str:
-    """Text that stays inside one table cell: no pipes, no line breaks, no stray HTML."""
-    text = " ".join(text.split())
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+_BACKTICKS = re.compile("`+")
 
 
-def _escape_code(text: str) -> str:
-    return " ".join(text.split()).replace("`", "'").replace("|", "\\|")
+def _code(text: str, *, in_table: bool = True) -> str:
+    """``text`` as one inline code span, whatever it holds.
+
+    Control characters are escaped and whitespace runs (line breaks too) become one space, so
+    the span stays on its line; the fence is one backtick longer than the longest run inside
+    (padded with a space when the text starts or ends with one), so no backtick ends it early.
+    In a table a ``|`` is escaped (GitHub takes ``\\|`` as a pipe inside a cell, code too).
+    """
+    text = printable(" ".join(text.split()))
+    if not text:
+        return ""
+    if in_table:
+        text = text.replace("|", "\\|")
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _inline(text: str) -> str:
+    """``_code`` outside a table (list items, notes)."""
+    return _code(text, in_table=False)
 
 
 def _fit(report: Report, links: _Links, *, header: str, fits: Callable[[str], bool]) -> str:
@@ -172,8 +195,8 @@ def _list_body(report: Report) -> list[str]:
         lines += ["| File | Format | Dependencies | Errors |", "| --- | --- | ---: | ---: |"]
         for file in sorted(report.files, key=lambda f: display_path(report, f.path)):
             fmt = file.format.value if file.format is not None else "unknown"
-            path = _escape_code(display_path(report, file.path))
-            lines.append(f"| `{path}` | {fmt} | {file.dependency_count} | {len(file.problems)} |")
+            path = _code(display_path(report, file.path))
+            lines.append(f"| {path} | {fmt} | {file.dependency_count} | {len(file.problems)} |")
     return lines
 
 
@@ -241,14 +264,14 @@ def _check_body(
     lines += _config_section(report, links)
     if report.notes:
         lines += ["", "### Notes", ""]
-        lines += [f"- {_escape_cell(note)}" for note in report.notes]
+        lines += [f"- {_inline(note)}" for note in report.notes]
     if dropped:
         lines += [
             "",
             f"> {dropped} more rows were left out to stay within GitHub's size limit; "
             "the JSON report (`--format json`) has every finding.",
         ]
-    steps = next_steps(report)
+    steps = next_steps(report, shown_as=_inline)
     if steps:
         lines += ["", "### What to do next", ""]
         lines += [f"- {step.text}" for step in steps]
@@ -274,7 +297,7 @@ def _row(report: Report, links: _Links, finding: Finding) -> str:
         details += f"; reason: {finding.blocked_reason}"
     if finding.ignored is not None:
         details = f"ignored ({finding.ignored.reason}): {details}"
-    return f"| `{_escape_code(requirement_text(dep))}` | {where} | {_escape_cell(details)} |"
+    return f"| {_code(requirement_text(dep))} | {where} | {_code(details)} |"
 
 
 def _config_section(report: Report, links: _Links) -> list[str]:
@@ -286,7 +309,7 @@ def _config_section(report: Report, links: _Links) -> list[str]:
         where = links.cell(
             display_path(report, notice.location.path, prefix=links.prefix), notice.location.line
         )
-        lines.append(f"| {where} | {_escape_cell(notice.message)} | {_escape_cell(notice.hint)} |")
+        lines.append(f"| {where} | {_code(notice.message)} | {_code(notice.hint)} |")
     return lines
 
 
@@ -298,6 +321,6 @@ def _problem_section(report: Report, links: _Links) -> list[str]:
     lines += ["| Where | Key | Problem |", "| --- | --- | --- |"]
     for problem in problems:
         where = links.cell(display_path(report, problem.path, prefix=links.prefix), problem.line)
-        key = f"`{_escape_code(problem.key)}`" if problem.key else ""
-        lines.append(f"| {where} | {key} | {_escape_cell(problem.message)} |")
+        key = _code(problem.key) if problem.key else ""
+        lines.append(f"| {where} | {key} | {_code(problem.message)} |")
     return lines

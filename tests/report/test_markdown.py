@@ -33,7 +33,7 @@ def test_summary_with_links(corpus_dir: Path) -> None:
     assert "### :x: Served by no index (`missing`): 1" in text
     assert "### :warning: Only the fallback index serves it (`fallback`): 1" in text
     link = f"https://github.com/octo/app/blob/abc123/svc/{path}#L4"
-    assert f"| `packaging==24.1` | [`svc/{path}:4`]({link}) | packaging: missing |" in text
+    assert f"| `packaging==24.1` | [`svc/{path}:4`]({link}) | `packaging: missing` |" in text
     assert "### What to do next" in text
     assert COMMENT_MARKER not in text
     # the missing table comes before the fallback table
@@ -79,8 +79,8 @@ def test_problems_and_escaping(tmp_path: Path) -> None:
         problems=[Problem(path=req, line=1, key=None, message="bad | line")],
     )
     text = render_markdown(report)
-    assert "| `requirements.txt:1` |  | bad \\| line |" in text
-    assert "line one line &lt;two&gt; \\| three" in text
+    assert "| `requirements.txt:1` |  | `bad \\| line` |" in text
+    assert "`line one line <two> \\| three`" in text  # inline code: no HTML, one cell
 
 
 def test_comment_is_truncated_under_the_limit(tmp_path: Path) -> None:
