@@ -16,14 +16,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from packaging.markers import Marker
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 from cg_action._cli import main
+from cg_action._markers import ALL_VERSIONS, ALWAYS, Condition, Versions, python_versions
 from cg_action._sources._dispatch import parse_file
 from cg_action._targets import ALL, Selection, parse_target
 from tests._chainguard_like import chainguard_like, served
 from tests._wheels import make_wheel
+from tests.lockgen._marker_grid import Selected, differences, environments
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus" / "realworld"
 PIPENV = CORPUS / "pypa+pipenv@3f1b272abd51"
@@ -204,3 +209,135 @@ def test_all_or_none_go_alone(tmp_path: Path, linux_only_index: LinuxOnly) -> No
     code, _, err = _check_on_windows(tmp_path, linux_only_index, "--groups", "dev,none")
     assert code == 2
     assert "--groups: give names, or 'all' or 'none' alone" in err
+
+
+# -- the marker algebra: every operation keeps the meaning -------------------------------------
+
+ATOMS = (
+    "python_version < '3.11'",
+    "python_version <= '3.10'",
+    "python_version > '3.12'",
+    "python_version >= '3.9'",
+    "python_version == '3.11'",
+    "python_version != '3.12'",
+    "'3.10' <= python_version",
+    "python_version >= '3.9.2'",
+    "python_full_version < '3.11.2'",
+    "python_full_version >= '3.12'",
+    "python_full_version == '3.11.*'",
+    "python_full_version != '3.10.0'",
+    "python_full_version == '3.13.5'",
+    "python_full_version ~= '3.10.2'",
+    "sys_platform == 'linux'",
+    "sys_platform == 'win32'",
+    "sys_platform != 'darwin'",
+    "platform_system == 'Windows'",
+    "implementation_name != 'pypy'",
+    "implementation_name == 'cpython'",
+    "platform_python_implementation == 'PyPy'",
+    "platform_machine == 'x86_64'",
+    "platform_machine != 'aarch64'",
+    "'dev' in dependency_groups",
+    "'dev' not in dependency_groups",
+    "'cli' in extras",
+    "extra == 'cli'",
+    "extra != 'cli'",
+    "platform_release >= '5'",
+    "'linux' in sys_platform",
+)
+GRID = environments(
+    selections=[
+        Selected(),
+        Selected(extras=frozenset({"cli"})),
+        Selected(extras=frozenset({"cli"}), groups=frozenset({"dev"})),
+    ],
+    releases=("6.1", "4.0"),
+)
+
+
+def _markers() -> st.SearchStrategy[str]:
+    atoms = st.sampled_from(ATOMS)
+    return st.recursive(
+        atoms,
+        lambda inner: st.tuples(inner, st.sampled_from([" and ", " or "]), inner).map(
+            lambda t: f"({t[0]}){t[1]}({t[2]})"
+        ),
+        max_leaves=8,
+    )
+
+
+def _meaning(condition: Condition, python: Versions = ALL_VERSIONS) -> Marker | None:
+    """The condition as a marker; "never" as a marker that no grid environment meets."""
+    if condition.is_never:
+        return Marker("python_full_version < '1'")
+    return condition.to_marker(python)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_markers())
+def test_a_condition_means_what_its_marker_means(text: str) -> None:
+    marker = Marker(text)
+    condition = Condition.parse(marker)
+    assert differences(marker, _meaning(condition), GRID) == []
+    if not condition.is_never:  # read back, the marker is the same condition
+        meaning = _meaning(condition)
+        again = ALWAYS if meaning is None else Condition.parse(meaning)
+        assert again.implies(condition)
+        assert condition.implies(again)
+
+
+@settings(max_examples=30, deadline=None)
+@given(_markers(), _markers())
+def test_and_or_and_implies_keep_the_meaning(first: str, second: str) -> None:
+    a, b = Condition.parse(first), Condition.parse(second)
+    both = Marker(f"({first}) and ({second})")
+    either = Marker(f"({first}) or ({second})")
+    assert differences(both, _meaning(a & b), GRID) == []
+    assert differences(either, _meaning(a | b), GRID) == []
+    if a.implies(b):  # implies may say "no" when unsure, never "yes" wrongly
+        assert differences(either, Marker(second), GRID) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(_markers(), st.sampled_from([">=3.9", ">=3.10,<3.13", ">=3.11", "~=3.12", ">=3.8,!=3.9.*"]))
+def test_within_requires_python_the_meaning_is_kept(text: str, requires: str) -> None:
+    within = python_versions(requires)
+    condition = Condition.parse(text) & Condition.python(within)
+    grid = [
+        (s, env) for s, env in GRID if SpecifierSet(requires).contains(env["python_full_version"])
+    ]
+    assert differences(Marker(text), _meaning(condition, within), grid) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "requires", "expected"),
+    [
+        ("sys_platform == 'win32' or (sys_platform == 'win32' and python_version >= '3.8')",
+         None, "sys_platform == 'win32'"),
+        ("python_full_version < '3.12' or python_full_version >= '3.12'", None, None),
+        ("python_full_version < '3.12' or (python_full_version >= '3.12' and "
+         "platform_machine == 'x86_64')", None,
+         "python_full_version < '3.12' or platform_machine == 'x86_64'"),
+        ("python_version == '3.11'", None, "python_full_version == '3.11.*'"),
+        ("python_version >= '3.9' and sys_platform == 'linux'", ">=3.10",
+         "sys_platform == 'linux'"),
+        ("python_full_version >= '3.10' and python_full_version < '3.12'", ">=3.10",
+         "python_full_version < '3.12'"),
+        ("python_version < '3.11' or implementation_name != 'pypy'", ">=3.11",
+         "implementation_name != 'pypy'"),
+        ("('dev' in dependency_groups) and (python_version >= '3.10')", ">=3.10",
+         "'dev' in dependency_groups"),
+    ],
+)  # fmt: skip
+def test_simplified_markers(text: str, requires: str | None, expected: str | None) -> None:
+    python = python_versions(requires) if requires else ALL_VERSIONS
+    result = (Condition.parse(text) & Condition.python(python)).to_marker(python)
+    assert result == (Marker(expected) if expected else None)
+
+
+def test_a_condition_outside_requires_python_never_holds() -> None:
+    python = python_versions(">=3.10")
+    condition = Condition.parse("python_version < '3.8'") & Condition.python(python)
+    assert condition.is_never
+    with pytest.raises(ValueError, match="never holds"):
+        condition.to_marker(python)
