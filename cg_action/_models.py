@@ -431,7 +431,8 @@ class ClientSettings:
     concurrency: int = 50
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
-    total_timeout: float = 120.0  # bound on one project's retries, in seconds
+    total_timeout: float = 120.0  # wall-clock bound on one project or file, retries included
+    time_limit: float = 600.0  # wall-clock bound on all one client asks, from its creation
     max_retries: int = 3
     cache_dir: Path | None = None  # None: no on-disk cache
     cache_ttl: float = 600.0  # seconds an answer is used without revalidation

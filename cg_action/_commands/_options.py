@@ -7,6 +7,7 @@ Every option reads its default from the environment mapping it is given (never f
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,6 +22,7 @@ from cg_action._urls import (
     split_credentials,
 )
 
+DEFAULT_TIME_LIMIT = 600.0  # seconds: a CI job learns in ten minutes at most that an index hangs
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 
@@ -262,6 +264,16 @@ def add_client_options(parser: argparse.ArgumentParser, env: Mapping[str, str]) 
         default=env_flag(env, "CG_ACTION_OFFLINE"),
         help="answer from the cache alone; what it lacks is 'unknown'",
     )
+    group.add_argument(
+        "--timeout",
+        type=float,
+        default=env_number(env, "CG_ACTION_TIMEOUT", DEFAULT_TIME_LIMIT),
+        metavar="SECONDS",
+        help=(
+            "the longest the run waits for the indexes, in total, whatever they send; what "
+            f"has no answer by then is 'unknown' (default: {DEFAULT_TIME_LIMIT:g})"
+        ),
+    )
 
 
 def default_cache_dir(env: Mapping[str, str]) -> Path:
@@ -284,10 +296,18 @@ def client_settings_from(
     if args.no_cache and args.offline:
         raise UsageError("--offline answers from the cache: it cannot go with --no-cache")
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir(env))
+    time_limit = getattr(args, "timeout", DEFAULT_TIME_LIMIT)
+    if not (math.isfinite(time_limit) and time_limit > 0):
+        raise UsageError(
+            f"--timeout (CG_ACTION_TIMEOUT) must be a positive number of seconds, not {time_limit}"
+        )
+    defaults = ClientSettings()
     return ClientSettings(
         concurrency=args.concurrency,
         cache_dir=cache_dir,
         cache_ttl=args.cache_ttl,
         offline=args.offline,
         show_progress=show_progress,
+        time_limit=time_limit,
+        total_timeout=min(defaults.total_timeout, time_limit),
     )

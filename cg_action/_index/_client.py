@@ -48,6 +48,7 @@ from cg_action._index._cache import (
     encode_project,
 )
 from cg_action._index._direct import (
+    TIME_LIMIT_REASON,
     BodyTooLarge,
     DirectLoop,
     Get,
@@ -306,6 +307,8 @@ class IndexClient:
         self._ssl_context: ssl.SSLContext | None = None
         self._auth_headers: dict[str, str | None] = {}
         self.requests_sent = 0  # every HTTP request, retries and redirects included
+        # nothing this client asks outlasts this (time.monotonic()), whatever a server sends
+        self._time_limit_at = time.monotonic() + settings.time_limit
 
     def __enter__(self) -> IndexClient:
         return self
@@ -490,6 +493,17 @@ class IndexClient:
             for job in jobs:  # a job cancelled before it started was never awaited
                 job.close()
 
+    def _deadline(self) -> float:
+        """When work starting now must end: its own bound or the client's, the sooner."""
+        return min(time.monotonic() + self.settings.total_timeout, self._time_limit_at)
+
+    def _out_of_time(self, tries: int) -> _GaveUp:
+        """Why work stopped at its deadline: the run's time limit, or its own bound."""
+        if time.monotonic() >= self._time_limit_at:
+            return _GaveUp(f"no answer before the time limit of {self.settings.time_limit:g} s")
+        attempts = f"{tries} attempt{'s' if tries > 1 else ''}"
+        return _GaveUp(f"no answer within {self.settings.total_timeout:g} s ({attempts})")
+
     def _auth_header(self, index: IndexConfig) -> str | None:
         key = f"{index.url}\0{index.netrc_path}\0{index.use_netrc}\0{id(index.credentials)}"
         if key not in self._auth_headers:
@@ -513,19 +527,17 @@ class IndexClient:
         """Run ``attempt`` until it succeeds, retrying ``_Transient`` failures within bounds."""
         import asyncio  # here, not at the top: a run answered from the cache needs no event loop
 
-        loop = asyncio.get_running_loop()
         tries = 0
         while True:
             tries += 1
-            remaining = deadline - loop.time()
+            remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise _GaveUp(f"no answer within {self.settings.total_timeout:g} s")
+                raise self._out_of_time(tries - 1 or 1)
             try:
+                # the whole attempt, every byte of it, within the deadline
                 return await asyncio.wait_for(attempt(), timeout=remaining)
             except asyncio.TimeoutError:
-                raise _GaveUp(
-                    f"no answer within {self.settings.total_timeout:g} s ({tries} attempts)"
-                ) from None
+                raise self._out_of_time(tries) from None
             except _Transient as failure:
                 summary = f"{failure.reason} ({tries} attempt{'s' if tries > 1 else ''})"
                 if tries > self.settings.max_retries:
@@ -535,7 +547,7 @@ class IndexClient:
                     if failure.retry_after is not None
                     else backoff_delay(tries - 1)
                 )
-                if loop.time() + delay >= deadline:
+                if time.monotonic() + delay >= deadline:
                     raise _GaveUp(f"{summary}; no time left to retry") from None
                 logger.debug("retrying in %.2f s: %s", delay, failure.reason)
                 await asyncio.sleep(delay)
@@ -645,7 +657,18 @@ class IndexClient:
             job.close()  # a cancelled drive leaves no job waiting
 
     async def _get_raw(self, get: Get) -> RawResponse:
-        """``get`` through httpx, as ``DirectLoop`` answers it (or raises) for its jobs."""
+        """``get`` through httpx, as ``DirectLoop`` answers it (or raises) for its jobs: the
+        whole exchange (connect, TLS, head, every byte of the body) ends by its deadline."""
+        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
+
+        try:
+            return await asyncio.wait_for(
+                self._get_raw_unbounded(get), timeout=max(get.deadline - time.monotonic(), 0.0)
+            )
+        except asyncio.TimeoutError:
+            raise TransportFailure(TIME_LIMIT_REASON, is_timeout=True) from None
+
+    async def _get_raw_unbounded(self, get: Get) -> RawResponse:
         import httpx
 
         timeout = httpx.Timeout(
@@ -759,7 +782,7 @@ class IndexClient:
         """One project page, with retries, as a job for ``DirectLoop`` (``direct``) or for
         ``_drive``; None: the loop was redirected to an https URL, which httpx must ask."""
         page_url, headers = _page_request(index, name, entry)
-        deadline = time.monotonic() + self.settings.total_timeout
+        deadline = self._deadline()
         tries = 0
         try:
             while True:
@@ -773,9 +796,7 @@ class IndexClient:
                         return None
                     break
                 except _OutOfTime:
-                    failure = _GaveUp(
-                        f"no answer within {self.settings.total_timeout:g} s ({tries} attempts)"
-                    )
+                    failure = self._out_of_time(tries)
                 except _Transient as transient:
                     failure, delay = self._after_failure(transient, tries, deadline)
                     if failure is None:
@@ -827,13 +848,13 @@ class IndexClient:
             if auth is not None and is_same_origin(current, index.url):
                 request_headers["Authorization"] = auth
             self.requests_sent += 1
-            timeout = min(read_timeout, remaining)
+            limit = self.settings.max_page_bytes
             try:
                 # the loop answers every Get with a RawResponse (or throws)
-                step = Get(current, request_headers, timeout, self.settings.max_page_bytes)
+                step = Get(current, request_headers, min(read_timeout, remaining), limit, deadline)
                 response = cast("RawResponse", (yield step))
             except TransportFailure as exc:
-                if exc.is_timeout and timeout < read_timeout:
+                if exc.is_timeout and time.monotonic() >= deadline:
                     raise _OutOfTime from exc
                 raise _Transient(redact_text(exc.reason)) from exc
             except BodyTooLarge as exc:
@@ -861,7 +882,6 @@ class IndexClient:
         return dict(zip(urls, results, strict=True))
 
     async def _probe(self, index: IndexConfig, url: str) -> FileProbe:
-        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
 
         shown = redact_url(url)
 
@@ -882,7 +902,7 @@ class IndexClient:
                 message = f"HTTP {status} {response.reason_phrase}".strip()
             return FileProbe(url=shown, status_code=status, blocked_reason=reason, message=message)
 
-        deadline = asyncio.get_running_loop().time() + self.settings.total_timeout
+        deadline = self._deadline()
         try:
             return await self._with_retries(
                 lambda: self._send(
@@ -896,7 +916,6 @@ class IndexClient:
     async def _fetch_range(
         self, index: IndexConfig, url: str, byte_range: str, start: int, limit: int | None
     ) -> bytes:
-        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
 
         async def handle(response: httpx.Response) -> bytes:
             status = response.status_code
@@ -917,7 +936,7 @@ class IndexClient:
                 return data[start:wanted]
             raise _GaveUp(f"HTTP {status} {response.reason_phrase}".strip())
 
-        deadline = asyncio.get_running_loop().time() + self.settings.total_timeout
+        deadline = self._deadline()
         try:
             return await self._with_retries(
                 lambda: self._send(index, url, {"Range": byte_range}, handle), deadline
@@ -928,7 +947,6 @@ class IndexClient:
             ) from None
 
     async def _file_size(self, index: IndexConfig, url: str) -> int | None:
-        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
 
         async def handle_head(response: httpx.Response) -> int | None:
             status = response.status_code
@@ -948,7 +966,7 @@ class IndexClient:
                 return int(total)
             return None
 
-        deadline = asyncio.get_running_loop().time() + self.settings.total_timeout
+        deadline = self._deadline()
         try:
             size = await self._with_retries(
                 lambda: self._send(index, url, {}, handle_head, method="HEAD"), deadline

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import heapq
+import math
 import os
 import selectors
 import socket
@@ -92,13 +93,19 @@ class RawResponse:
 class Get:
     """Ask for ``url`` (no redirect followed); the body of a 200 is read whole, up to ``limit``.
 
-    ``timeout`` bounds every wait for bytes; the loop's ``connect_timeout`` bounds a connect.
+    ``timeout`` bounds every wait for bytes; the loop's ``connect_timeout`` bounds a connect;
+    ``deadline`` (a ``time.monotonic()`` value) bounds the whole exchange, whatever the server
+    sends and however slowly: a server dripping a byte at a time meets it all the same.
     """
 
     url: str
     headers: Mapping[str, str]
     timeout: float
     limit: int
+    deadline: float = math.inf
+
+
+TIME_LIMIT_REASON = "the time limit ran out"
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,7 +284,10 @@ class DirectLoop(Generic[K, R]):
                     self._on_ready(selected.data)
             now = time.monotonic()
             for exchange in [x for x in self._waiting if x.deadline <= now]:
-                reason = "connect timeout" if exchange.connecting else "read timeout"
+                if now >= exchange.get.deadline:
+                    reason = TIME_LIMIT_REASON
+                else:
+                    reason = "connect timeout" if exchange.connecting else "read timeout"
                 self._fail(exchange, TransportFailure(reason, is_timeout=True))
         elif wait > 0:
             time.sleep(wait)
@@ -357,7 +367,7 @@ class DirectLoop(Generic[K, R]):
             conn=conn,
             connecting=connecting,
             outgoing=outgoing,
-            deadline=time.monotonic() + limit,
+            deadline=min(time.monotonic() + limit, get.deadline),
         )
         self._selector.register(conn.sock, selectors.EVENT_WRITE, exchange)
         self._waiting.add(exchange)
@@ -399,13 +409,13 @@ class DirectLoop(Generic[K, R]):
                     self._connect_failed(exchange, os.strerror(code))
                     return
                 exchange.connecting = False
-                exchange.deadline = time.monotonic() + timeout
+                exchange.deadline = min(time.monotonic() + timeout, exchange.get.deadline)
             if exchange.outgoing:
                 sent = sock.send(exchange.outgoing)
                 exchange.outgoing = exchange.outgoing[sent:]
                 if not exchange.outgoing:
                     self._selector.modify(sock, selectors.EVENT_READ, exchange)
-                    exchange.deadline = time.monotonic() + timeout
+                    exchange.deadline = min(time.monotonic() + timeout, exchange.get.deadline)
                 return
             data = sock.recv(_RECV)
         except (BlockingIOError, InterruptedError):
@@ -413,7 +423,8 @@ class DirectLoop(Generic[K, R]):
         except OSError as exc:
             self._broken(exchange, exc.strerror or str(exc) or "closed")
             return
-        exchange.deadline = time.monotonic() + timeout
+        # each byte earns another ``timeout``, never past the exchange's deadline
+        exchange.deadline = min(time.monotonic() + timeout, exchange.get.deadline)
         self._receive(exchange, data)
 
     def _receive(self, exchange: _Exchange[K, R], data: bytes) -> None:

@@ -1,0 +1,180 @@
+"""A hostile index cannot make a run hang: the time limit holds in wall-clock time.
+
+The servers drip one byte every 50 ms (far below every read timeout), in the response head, in
+a body with a huge ``Content-Length`` and in chunks, over plain http (the one-thread loop) and
+over https (httpx). ``check`` is run through ``main`` (and once as a process) with a short
+``--timeout``; it must end within that limit and a little slack, and say ``unknown`` (exit 3),
+never ``missing``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import pytest
+import trustme
+
+from cg_action._cli import main
+from tests.security._hostile_servers import HostileServer, hostile_server, trusted_tls
+
+LIMIT = 2.0
+# starting the interpreter's imports, reading the files, writing the report: well under this
+SLACK = 3.0
+
+
+@pytest.fixture(scope="module")
+def authority() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+def tls(authority: trustme.CA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ssl.SSLContext:
+    return trusted_tls(authority, str(tmp_path / "ca.pem"), monkeypatch)
+
+
+@pytest.fixture(params=["http", "https"])
+def transport(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+Serve = Callable[[str, str], AbstractContextManager[HostileServer]]
+
+
+@pytest.fixture
+def serve(request: pytest.FixtureRequest) -> Serve:
+    """Start a hostile server (mode, transport): https servers get a trusted certificate."""
+
+    def start(mode: str, transport: str) -> AbstractContextManager[HostileServer]:
+        context = request.getfixturevalue("tls") if transport == "https" else None
+        return hostile_server(mode, tls=context)
+
+    return start
+
+
+def check(
+    project: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[int, str, str, float]:
+    out, err = io.StringIO(), io.StringIO()
+    started = time.monotonic()
+    code = main(
+        ["check", str(project), "--format", "json", "--no-cache", *args],
+        env={"CG_ACTION_NO_NETRC": "true", **(env or {})},
+        out=out,
+        err=err,
+    )
+    return code, out.getvalue(), err.getvalue(), time.monotonic() - started
+
+
+def statuses(report: str) -> dict[str, str]:
+    return {row["name"]: row["status"] for row in json.loads(report)["results"]}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "requirements.txt").write_text("flask==3.0.2\n")
+    return folder
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("mode", ["headers", "body", "chunked"])
+def test_a_dripping_index_is_unknown_within_the_time_limit(
+    mode: str, transport: str, project: Path, serve: Serve
+) -> None:
+    with serve(mode, transport) as server:
+        code, out, err, elapsed = check(
+            project,
+            "--index-url",
+            f"{server.url}/simple/",
+            "--no-fallback",
+            "--timeout",
+            str(LIMIT),
+        )
+        assert server.requests, "the index was never asked"
+    assert elapsed < LIMIT + SLACK, (mode, transport, elapsed)
+    assert code == 3, err
+    assert statuses(out) == {"flask": "unknown"}
+    assert "time limit" in out
+
+
+@pytest.mark.timeout(60)
+def test_the_limit_covers_the_whole_run_not_each_project(
+    tmp_path: Path, transport: str, serve: Serve
+) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    names = [f"pkg{number}" for number in range(6)]
+    (folder / "requirements.txt").write_text("".join(f"{n}==1.0\n" for n in names))
+    with serve("body", transport) as server:
+        # one request at a time, then the fallback (the same dripping server) for each
+        code, out, _err, elapsed = check(
+            folder,
+            "--index-url",
+            f"{server.url}/simple/",
+            "--fallback-index-url",
+            f"{server.url}/fallback/",
+            "--concurrency",
+            "1",
+            "--timeout",
+            str(LIMIT),
+        )
+    assert elapsed < LIMIT + SLACK, elapsed
+    assert code == 3
+    assert set(statuses(out).values()) == {"unknown"}
+
+
+@pytest.mark.timeout(60)
+def test_a_process_run_against_a_dripping_index_ends_in_time(project: Path) -> None:
+    with hostile_server("chunked") as server:
+        started = time.monotonic()
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "cg_action",
+                "check",
+                str(project),
+                "--index-url",
+                f"{server.url}/simple/",
+                "--no-fallback",
+                "--no-cache",
+                "--format",
+                "json",
+            ],
+            env={
+                "PATH": os.environ.get("PATH", ""),
+                "CG_ACTION_TIMEOUT": str(LIMIT),
+                "CG_ACTION_NO_NETRC": "true",
+                "HOME": str(project),
+            },
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        elapsed = time.monotonic() - started
+    assert result.returncode == 3, result.stderr
+    assert elapsed < LIMIT + SLACK + 2.0  # the interpreter starts too
+    assert statuses(result.stdout) == {"flask": "unknown"}
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan"])
+def test_a_time_limit_that_is_not_a_positive_number_is_a_usage_error(
+    project: Path, value: str
+) -> None:
+    code, _out, err, _elapsed = check(project, "--timeout", value)
+    assert code == 2
+    assert "--timeout" in err
+    code, _out, err, _elapsed = check(project, env={"CG_ACTION_TIMEOUT": value})
+    assert code == 2
+    assert "--timeout" in err or "CG_ACTION_TIMEOUT" in err
