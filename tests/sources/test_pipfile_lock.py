@@ -7,14 +7,11 @@ the digests of the wheels the local index serves.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -251,59 +248,6 @@ def test_file_level_errors(text: str, key: str | None, needle: str) -> None:
     assert problem.key == key
     assert needle in problem.message
     assert problem.line == 1
-
-
-json_values = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=10)),
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=3),
-        st.dictionaries(
-            st.sampled_from(
-                [
-                    "version",
-                    "hashes",
-                    "index",
-                    "markers",
-                    "extras",
-                    "git",
-                    "ref",
-                    "path",
-                    "file",
-                    "editable",
-                    "sources",
-                    "name",
-                    "url",
-                    "x",
-                ]
-            ),
-            inner,
-            max_size=4,
-        ),
-    ),
-    max_leaves=12,
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.dictionaries(st.sampled_from(["_meta", "default", "develop", "docs"]), json_values))
-def test_fuzz_structures_raise_only_parse_errors(document: dict[str, object]) -> None:
-    with contextlib.suppress(ParseError):
-        parse_pipfile_lock(Path("Pipfile.lock"), json.dumps(document, indent=1))
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(max_size=200))
-def test_fuzz_text_raises_only_parse_errors(text: str) -> None:
-    with contextlib.suppress(ParseError):
-        parse_pipfile_lock(Path("Pipfile.lock"), text)
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.integers(min_value=0, max_value=2000))
-def test_fuzz_truncated_real_lock(data_dir: Path, cut: int) -> None:
-    text = (data_dir / DEMO).read_text()
-    with contextlib.suppress(ParseError):
-        parse_pipfile_lock(Path("Pipfile.lock"), text[: len(text) * cut // 2000])
 
 
 @pytest.mark.tools

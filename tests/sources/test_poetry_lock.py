@@ -7,13 +7,10 @@ the digests of the very wheels the local index serves.
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from packaging.markers import Marker
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -328,89 +325,6 @@ lock-version = "2.1"
         (23, "package[4].source.type"),
     }
     assert "expected a string" in str(source.problems[0])
-
-
-toml_scalars = st.one_of(
-    st.text(max_size=12), st.integers(), st.booleans(), st.floats(allow_nan=False)
-)
-toml_values = st.recursive(
-    toml_scalars,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4),
-        st.dictionaries(
-            st.sampled_from(
-                [
-                    "name",
-                    "version",
-                    "files",
-                    "file",
-                    "hash",
-                    "source",
-                    "type",
-                    "url",
-                    "markers",
-                    "groups",
-                    "develop",
-                ]
-            ),
-            inner,
-            max_size=4,
-        ),
-    ),
-    max_leaves=12,
-)
-
-
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
-@given(
-    st.dictionaries(
-        st.sampled_from(["package", "metadata"]),
-        st.one_of(
-            toml_values,
-            st.lists(
-                st.dictionaries(
-                    st.sampled_from(
-                        [
-                            "name",
-                            "version",
-                            "files",
-                            "source",
-                            "markers",
-                            "groups",
-                            "category",
-                            "develop",
-                        ]
-                    ),
-                    toml_values,
-                    max_size=6,
-                ),
-                max_size=3,
-            ),
-        ),
-        max_size=2,
-    )
-)
-def test_fuzz_structures_raise_only_parse_errors(document: dict[str, object]) -> None:
-    import tomlkit
-
-    text = tomlkit.dumps(document)
-    with contextlib.suppress(ParseError):
-        parse_poetry_lock(Path("poetry.lock"), text)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(max_size=200))
-def test_fuzz_text_raises_only_parse_errors(text: str) -> None:
-    with contextlib.suppress(ParseError):
-        parse_poetry_lock(Path("poetry.lock"), text)
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.integers(min_value=0, max_value=2000))
-def test_fuzz_truncated_real_lock(data_dir: Path, cut: int) -> None:
-    text = (data_dir / DEMO).read_text()
-    with contextlib.suppress(ParseError):
-        parse_poetry_lock(Path("poetry.lock"), text[: len(text) * cut // 2000])
 
 
 @pytest.mark.tools
