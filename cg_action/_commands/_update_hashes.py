@@ -3,7 +3,9 @@
 Handles requirements files with ``--hash`` options, ``uv.lock``, ``poetry.lock``,
 ``pdm.lock``, ``Pipfile.lock`` and ``pylock.toml`` (see ``cg_action._rewrite._hashes`` and
 its ``_hashes_<format>`` modules). Versions never change; versions Chainguard does not serve
-are left as they are and listed. ``--append`` keeps the upstream digests beside Chainguard's
+are left as they are and listed; a lock whose digests the index serves already is left byte
+for byte ("0 packages changed"). Platforms the lock had wheels for and Chainguard has not are
+listed as notes. ``--append`` keeps the upstream digests beside Chainguard's
 where the format allows several (requirements, poetry.lock, pdm.lock, Pipfile.lock);
 ``--diff`` shows the change and writes nothing. ``--relock`` re-runs pip-compile on
 pip-compile outputs against the Chainguard index instead of editing their digests.
@@ -27,10 +29,12 @@ from cg_action._models import ExitCode, Unavailable
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
-    from cg_action._models import Dependency, FileFormat, ProjectAnswer
-    from cg_action._rewrite._hashes import HashUpdate
+    from cg_action._index import IndexClient
+    from cg_action._models import Dependency, FileFormat, IndexConfig, ProjectAnswer
+    from cg_action._rewrite._hashes import FileSizes, HashUpdate
 
 NAME = "update-hashes"
+_SIZE_REQUESTS = 16  # sizes asked of the index at once
 HELP = "replace lockfile digests with Chainguard's"
 
 
@@ -72,6 +76,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
     from cg_action._index import IndexClient
     from cg_action._models import FileFormat
     from cg_action._rewrite._files import find_config_files
+    from cg_action._rewrite._hashes import FileSizes
     from cg_action._rewrite._interface import ConfigFormat
     from cg_action._rewrite._plan import FilePlan, apply_plan, read_config
     from cg_action._sources._dispatch import parse_file
@@ -117,28 +122,40 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         return ExitCode.INPUT if unreadable else ExitCode.OK
     with IndexClient(client_settings_from(args, env)) as client:
         answers = client.get_projects(index, names)
-    unknown = {n: a for n, a in answers.items() if isinstance(a, Unavailable)}
-    if unknown:
-        # A network failure is not "not served": write nothing rather than half an update.
-        for name, answer in sorted(unknown.items()):
-            err.write(
-                f"cg-action: unknown: {name}: the index could not be asked ({answer.reason})\n"
-            )
-        err.write("cg-action: no lockfile was changed; run again when the index answers\n")
-        return ExitCode.INDEX
-    for file_format, path, deps in targets:
-        config = read_config(path)
-        update = _update(file_format, config.text, path, deps, answers, index.url, args.append)
-        plan = FilePlan(source=config, new_text=update.text)
-        left.extend(f"{path}: {item}" for item in update.left)
-        if args.diff:
-            out.write(plan.diff())
-        elif apply_plan(plan):
-            out.write(
-                f"updated {path}: {len(update.updated)} package(s) now use Chainguard's files\n"
-            )
+        unknown = {n: a for n, a in answers.items() if isinstance(a, Unavailable)}
+        if unknown:
+            # A network failure is not "not served": write nothing rather than half an update.
+            for name, answer in sorted(unknown.items()):
+                err.write(
+                    f"cg-action: unknown: {name}: the index could not be asked ({answer.reason})\n"
+                )
+            err.write("cg-action: no lockfile was changed; run again when the index answers\n")
+            return ExitCode.INDEX
+        notes: list[str] = []
+        for file_format, path, deps in targets:
+            config = read_config(path)
+            update = _update(file_format, config.text, path, deps, answers, index.url, args)
+            if update.sizes_wanted:  # entries record sizes the index's pages do not give
+                asked = _ask_sizes(client, index, update.sizes_wanted)
+                sizes = FileSizes(asked=asked)
+                update = _update(
+                    file_format, config.text, path, deps, answers, index.url, args, sizes
+                )
+            plan = FilePlan(source=config, new_text=update.text)
+            left.extend(f"{path}: {item}" for item in update.left)
+            notes.extend(f"{path}: {item}" for item in update.notes)
+            if args.diff:
+                out.write(plan.diff())
+            elif apply_plan(plan):
+                out.write(
+                    f"updated {path}: {len(update.updated)} package(s) now use Chainguard's files\n"
+                )
+            else:
+                out.write(f"unchanged {path}: 0 packages changed\n")
     for item in left:
         out.write(f"left: {item}\n")
+    for item in notes:
+        out.write(f"note: {item}\n")
     return ExitCode.INPUT if unreadable else ExitCode.OK
 
 
@@ -149,7 +166,8 @@ def _update(
     deps: list[Dependency],
     answers: Mapping[NormalizedName, ProjectAnswer],
     index_url: str,
-    append: bool,
+    args: argparse.Namespace,
+    sizes: FileSizes | None = None,
 ) -> HashUpdate:
     """The new text of one lockfile, by its format."""
     from cg_action._compat import assert_never
@@ -162,11 +180,12 @@ def _update(
         _hashes_pylock,
     )
 
+    append = bool(args.append)
     match file_format:
         case FileFormat.REQUIREMENTS | FileFormat.PIP_COMPILE:
             return _hashes.update_requirements(text, deps, answers, append=append)
         case FileFormat.UV_LOCK:
-            return _hashes.update_uv_lock(text, path, answers, index_url)
+            return _hashes.update_uv_lock(text, path, answers, index_url, sizes=sizes)
         case FileFormat.POETRY_LOCK:
             return _hashes_poetry.update_poetry_lock(text, path, answers, append=append)
         case FileFormat.PDM_LOCK:
@@ -174,8 +193,25 @@ def _update(
         case FileFormat.PIPFILE_LOCK:
             return _hashes_pipfile.update_pipfile_lock(text, path, answers, append=append)
         case FileFormat.PYLOCK:
-            return _hashes_pylock.update_pylock(text, path, answers, index_url)
+            return _hashes_pylock.update_pylock(text, path, answers, index_url, sizes=sizes)
         case FileFormat.PYPROJECT | FileFormat.PIPFILE:
             return _hashes.HashUpdate(text=text)
         case _:
             assert_never(file_format)
+
+
+def _ask_sizes(client: IndexClient, index: IndexConfig, urls: list[str]) -> dict[str, int | None]:
+    """Each file's size, asked of the index (a HEAD, or a one-byte range request), a few at once.
+
+    The first is asked alone: it starts the client's event loop, which the others then share.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    first, rest = urls[0], urls[1:]
+    sizes: dict[str, int | None] = {first: client.file_size(index, first)}
+    if rest:
+        with ThreadPoolExecutor(max_workers=min(_SIZE_REQUESTS, len(rest))) as pool:
+            sizes.update(
+                zip(rest, pool.map(lambda url: client.file_size(index, url), rest), strict=True)
+            )
+    return sizes

@@ -1,10 +1,13 @@
 """Point a ``pdm.lock``'s file digests at the files Chainguard serves.
 
-Each ``[[package]]`` lists every file of the release as ``{file = name, hash = ...}`` (or
-``{url = ..., hash = ...}`` with the ``static_urls`` strategy); the list becomes Chainguard's
-files of that version (see ``rewrite_file_array``), or with ``append`` gains them beside the
-recorded ones. Packages without ``files`` (editable, path, VCS and URL requirements) are
-skipped. ``[metadata] content_hash`` hashes pyproject.toml, not the files: left as it is.
+Each ``[[package]]`` lists the release's files as ``{file = name, hash = ...}`` (or
+``{url = ..., hash = ...}`` with the ``static_urls`` strategy); PDM lists only the files that
+fit the lock's targets (``[[metadata.targets]] requires_python``) and the package's
+``marker``, and so does this edit: the list becomes Chainguard's fitting files of that version
+(see ``_hashes_match``), or with ``append`` gains them beside the recorded ones. A list whose
+digests are all served already is left as it is. Packages without ``files`` (editable, path,
+VCS and URL requirements) are skipped. ``[metadata] content_hash`` hashes pyproject.toml, not
+the files: left as it is.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from cg_action._models import ProjectAnswer
-from cg_action._rewrite._hashes import HashUpdate, release_files, rewrite_file_array
-from cg_action._rewrite._tomledit import dump_document, load_document, plain
+from cg_action._rewrite._hashes import HashUpdate, file_list_edits, release_files
+from cg_action._rewrite._hashes_match import gaps, marker_targets, scope, specifier_or_none
+from cg_action._rewrite._hashes_toml import Document, Kind, apply_edits, scan
+from cg_action._targets import Target
 
 
 def update_pdm_lock(
@@ -28,17 +33,26 @@ def update_pdm_lock(
     append: bool,
 ) -> HashUpdate:
     """Chainguard's files for every index package of a pdm.lock."""
-    document = load_document(text, path)
+    document = scan(text, path)
     result = HashUpdate(text=text)
-    for package in document.get("package", []):
-        array = package.get("files")
-        name, version = plain(package.get("name")), plain(package.get("version"))
-        if array is None or not isinstance(name, str) or not isinstance(version, str):
+    within_lock = _lock_scope(document)
+    edits = []
+    for element in document.elements(("package",)):
+        array = element.get("files")
+        name, version = element.get("name"), element.get("version")
+        name_text = name.string() if name is not None else None
+        version_text = version.string() if version is not None else None
+        if (
+            array is None
+            or array.kind is not Kind.ARRAY
+            or name_text is None
+            or version_text is None
+        ):
             continue
-        if any(key in package for key in ("editable", "path", "git", "url")):
+        if any(element.get(key) is not None for key in ("editable", "path", "git", "url")):
             continue
         try:
-            release = canonicalize_name(name), Version(version)
+            release = canonicalize_name(name_text), Version(version_text)
         except InvalidVersion:
             continue
         pin = f"{release[0]}=={release[1]}"
@@ -46,7 +60,37 @@ def update_pdm_lock(
         if not files:
             result.left.append(f"{pin}: not served by Chainguard (left as it is)")
             continue
-        rewrite_file_array(array, *release, files, append=append)
+        marker = element.get("marker")
+        marker_text = marker.string() if marker is not None else None
+        within = within_lock & marker_targets(marker_text) if marker_text else within_lock
+        change = file_list_edits(array, *release, files, within or within_lock, append=append)
+        package_edits, plan, wheels = change
+        if plan.no_fit:
+            result.left.append(
+                f"{pin}: none of Chainguard's files of this version fits the lock's Pythons "
+                "and platforms (left as it is)"
+            )
+            continue
+        if plan.unchanged:
+            continue
+        edits.extend(package_edits)
         result.updated.append(pin)
-    result.text = dump_document(document, text)
+        note = None if append else gaps(wheels, [f for f, _ in plan.files], within or within_lock)
+        if note:
+            result.notes.append(f"{pin}: {note}")
+    result.text = apply_edits(text, edits)
     return result
+
+
+def _lock_scope(document: Document) -> frozenset[Target]:
+    """The targets of the lock: ``[[metadata.targets]]`` (or ``[metadata] requires_python``)."""
+    found: frozenset[Target] = frozenset()
+    targets = document.elements(("metadata", "targets"))
+    for element in targets:
+        requires = element.get("requires_python")
+        found |= scope(specifier_or_none(requires.string() if requires is not None else None))
+    if targets:
+        return found
+    metadata = document.table(("metadata",))
+    requires = metadata.get("requires_python") if metadata is not None else None
+    return scope(specifier_or_none(requires.string() if requires is not None else None))

@@ -2,9 +2,10 @@
 
 Each locked entry (``"name": {"hashes": [...], "version": "==X", ...}`` in ``default``,
 ``develop`` or a custom category) lists the digests of every file of the release; the list
-becomes Chainguard's digests of that version, or with ``append`` gains them after the
-recorded ones. Entries without a ``==`` version or with ``file``, ``path`` or ``git`` are not
-from an index and are skipped.
+becomes Chainguard's digests of that version, or with ``append`` gains them beside the
+recorded ones; digests that stay keep their place, and a sorted list (as pipenv writes it)
+stays sorted. A list whose digests are all served already is left as it is. Entries without
+a ``==`` version or with ``file``, ``path`` or ``git`` are not from an index and are skipped.
 
 The JSON text is edited, not re-serialized: only the ``hashes`` arrays are replaced, written
 with the indentation the file already uses, so key order, spacing and everything else stay.
@@ -28,7 +29,13 @@ from packaging.version import InvalidVersion, Version
 
 from cg_action._errors import ParseError
 from cg_action._models import ProjectAnswer
-from cg_action._rewrite._hashes import HashUpdate, release_files, sha256_of
+from cg_action._rewrite._hashes import (
+    HashUpdate,
+    is_unchanged,
+    new_order,
+    release_files,
+    sha256_of,
+)
 
 _WHITESPACE = re.compile(r"[ \t\r\n]*")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -72,8 +79,9 @@ def update_pipfile_lock(
                 result.left.append(f"{section}.{raw_name}: {pin}: not served by Chainguard")
                 continue
             old = [h for h in entry["hashes"] if isinstance(h, str)]
-            new = [*old, *(d for d in digests if d not in old)] if append else digests
-            edits.append((span, new))
+            if is_unchanged(old, digests, set(digests), append=append):
+                continue
+            edits.append((span, new_order(old, digests, append=append)))
             result.updated.append(pin)
     out = text
     for span, digests in sorted(edits, key=lambda edit: edit[0].start, reverse=True):

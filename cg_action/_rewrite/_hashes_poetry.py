@@ -2,9 +2,12 @@
 
 Poetry 2.x records each package's files in the package (``files = [{file, hash}]``); 1.x
 records them per name under ``[metadata.files]``. Either list holds every file of the
-release, so it becomes Chainguard's files of that version (see ``rewrite_file_array``), or
-with ``append`` gains them beside the recorded ones. Poetry accepts a downloaded file when its
-digest is one of the package's listed digests, whatever the index.
+release, whatever the project's Python (Poetry lists them all), so it becomes all of
+Chainguard's files of that version (see ``_hashes_match``), or with ``append`` gains them
+beside the recorded ones. The platforms they lack are listed for the project's Pythons
+(``[metadata] python-versions``). A list whose digests are all served already is left as it is.
+Poetry accepts a downloaded file when its digest is one of the package's listed digests,
+whatever the index.
 
 Left as they are, on purpose:
 
@@ -17,16 +20,18 @@ Left as they are, on purpose:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from cg_action._models import ProjectAnswer
-from cg_action._rewrite._hashes import HashUpdate, release_files, rewrite_file_array
-from cg_action._rewrite._tomledit import dump_document, get_path, load_document, plain
+from cg_action._rewrite._hashes import HashUpdate, file_list_edits, release_files
+from cg_action._rewrite._hashes_match import all_targets, gaps, scope, specifier_or_none
+from cg_action._rewrite._hashes_toml import Element, Kind, Table, Value, apply_edits, scan
+from cg_action._targets import Target
 
 
 def update_poetry_lock(
@@ -37,40 +42,95 @@ def update_poetry_lock(
     append: bool,
 ) -> HashUpdate:
     """Chainguard's files for every index package of a poetry.lock (1.x or 2.x)."""
-    document = load_document(text, path)
+    document = scan(text, path)
     result = HashUpdate(text=text)
-    legacy = get_path(document, ("metadata", "files"))
-    legacy_keys = {canonicalize_name(str(k)): k for k in legacy} if legacy is not None else {}
-    for package in document.get("package", []):
-        source = package.get("source")
-        if source is not None and plain(source.get("type")) != "legacy":
+    legacy = document.table(("metadata", "files"))
+    legacy_lists: dict[NormalizedName, Value] = {}
+    if legacy is not None:
+        for pair in legacy.pairs:
+            if len(pair.key) == 1 and pair.value.kind is Kind.ARRAY:
+                legacy_lists.setdefault(canonicalize_name(pair.key[0]), pair.value)
+    everywhere = frozenset(all_targets())  # Poetry lists a release's files for any Python
+    pythons = _lock_scope(document.table(("metadata",)))
+    edits = []
+    for element in document.elements(("package",)):
+        source = element.child("source")
+        kind = source.get("type") if source is not None else None
+        if source is not None and (kind is None or kind.string() != "legacy"):
             continue  # url, file, directory and git packages are not from an index
-        release = _release(package)
+        release = _release(element)
         if release is None:
             continue
         name, version = release
         pin = f"{name}=={version}"
-        array: Any = package.get("files")
-        if array is None and name in legacy_keys:
-            array = legacy[legacy_keys[name]]  # type: ignore[index]  # legacy is set here
+        array = element.get("files")
         if array is None:
+            array = legacy_lists.get(name)
+        if array is None or array.kind is not Kind.ARRAY:
             result.left.append(f"{pin}: the lock records no files (left as it is)")
             continue
         files = release_files(answers, name, version)
         if not files:
             result.left.append(f"{pin}: not served by Chainguard (left as it is)")
             continue
-        rewrite_file_array(array, name, version, files, append=append)
+        change = file_list_edits(array, name, version, files, everywhere, append=append)
+        package_edits, plan, wheels = change
+        if plan.no_fit:
+            result.left.append(
+                f"{pin}: none of Chainguard's files of this version fits (left as it is)"
+            )
+            continue
+        if plan.unchanged:
+            continue
+        edits.extend(package_edits)
         result.updated.append(pin)
-    result.text = dump_document(document, text)
+        note = None if append else gaps(wheels, [f for f, _ in plan.files], pythons)
+        if note:
+            result.notes.append(f"{pin}: {note}")
+    result.text = apply_edits(text, edits)
     return result
 
 
-def _release(package: Any) -> tuple[NormalizedName, Version] | None:
-    name, version = plain(package.get("name")), plain(package.get("version"))
-    if not isinstance(name, str) or not isinstance(version, str):
+def _lock_scope(metadata: Table | None) -> frozenset[Target]:
+    """The targets of ``[metadata] python-versions`` (Poetry's constraint syntax; any Python
+    when it is missing or cannot be read)."""
+    value = metadata.get("python-versions") if metadata is not None else None
+    text = value.string() if value is not None else None
+    found: frozenset[Target] = frozenset()
+    for part in (text or "*").split("||"):
+        found |= scope(specifier_or_none(poetry_constraint(part)))
+    return found
+
+
+def poetry_constraint(text: str) -> str | None:
+    """A Poetry version constraint (``^3.10``, ``~3.10``, ``>=3.10,<4.0``, ``3.10.*``, ``*``)
+    as a PEP 440 specifier set (None: any version, or a form this does not read)."""
+    parts = []
+    for raw in re.split(r"[,\s]+", text.strip()):
+        if not raw or raw == "*":
+            continue
+        caret = re.fullmatch(r"\^(\d+)(?:\.(\d+))?(?:\.\d+)?", raw)
+        tilde = re.fullmatch(r"~(\d+)\.(\d+)(?:\.\d+)?", raw)
+        if caret:
+            major = int(caret.group(1))
+            upper = f"{major + 1}.0" if major else f"0.{int(caret.group(2) or 0) + 1}"
+            parts += [f">={raw[1:]}", f"<{upper}"]
+        elif tilde:
+            parts += [f">={raw[1:]}", f"<{tilde.group(1)}.{int(tilde.group(2)) + 1}"]
+        elif raw[0].isdigit():
+            parts.append(f"=={raw}")
+        else:
+            parts.append(raw)
+    return ",".join(parts) or None
+
+
+def _release(element: Element) -> tuple[NormalizedName, Version] | None:
+    name, version = element.get("name"), element.get("version")
+    name_text = name.string() if name is not None else None
+    version_text = version.string() if version is not None else None
+    if name_text is None or version_text is None:
         return None
     try:
-        return canonicalize_name(name), Version(version)
+        return canonicalize_name(name_text), Version(version_text)
     except InvalidVersion:
         return None

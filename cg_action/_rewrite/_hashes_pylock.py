@@ -1,111 +1,256 @@
 """Point a ``pylock.toml`` (PEP 751) at the files Chainguard serves.
 
 Each ``[[packages]]`` entry from an index (it has ``index``, ``wheels`` or ``sdist``; not
-``vcs``, ``directory`` or ``archive``) gets, per wheel and sdist, the URL and sha256 of
-Chainguard's file of the same name (name normalized, wheel tags compared). A file records one
-digest, so digests are always replaced: ``hashes`` becomes ``{sha256 = ...}``; ``size`` and
-``upload-time`` describe the old file and are dropped, a ``name`` key takes Chainguard's file
-name. Wheels Chainguard lacks are dropped when a file remains; when none remains the package
-is left and listed. ``index`` becomes the Chainguard index. The result stays valid for
-``packaging.pylock``.
+``vcs``, ``directory`` or ``archive``) gets Chainguard's files of its version that fit the
+lock (its ``requires-python``, ``environments`` and the package's ``marker``; see
+``_hashes_match``). A locked file that a Chainguard file replaces keeps its place and keys:
+``url`` and ``hashes`` (``{sha256 = ...}``; a file records one digest, so digests are always
+replaced) are Chainguard's, a ``name`` key takes Chainguard's file name, ``size`` is the new
+file's (see ``FileSizes``) and ``upload-time`` the index's when it gives one (else kept).
+Chainguard's other fitting wheels are added, locked wheels it has no file for are dropped;
+wheels and sdists may be written inline or as ``[[packages.wheels]]`` / ``[packages.sdist]``
+tables. ``index`` becomes the Chainguard index unless it names it already. A package whose
+digests are all served is left alone. The result stays valid for ``packaging.pylock``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from cg_action._models import IndexFile, ProjectAnswer
-from cg_action._rewrite._hashes import HashUpdate, file_key, release_files, sha256_of
-from cg_action._rewrite._tomledit import dump_document, load_document, plain, set_value
+from cg_action._rewrite._hashes import (
+    FileSizes,
+    HashUpdate,
+    release_files,
+    sha256_of,
+    size_and_time,
+)
+from cg_action._rewrite._hashes_entries import ArrayEditor, inline_text, table_edits, table_text
+from cg_action._rewrite._hashes_match import (
+    Locked,
+    gaps,
+    marker_targets,
+    plan_release,
+    scope,
+    specifier_or_none,
+)
+from cg_action._rewrite._hashes_toml import (
+    Edit,
+    Element,
+    Kind,
+    Table,
+    Value,
+    apply_edits,
+    scan,
+    toml_string,
+)
+from cg_action._rewrite._roles import same_index
+from cg_action._targets import Target
+
+Entry = Value | Table
 
 
 def update_pylock(
-    text: str, path: Path, answers: Mapping[NormalizedName, ProjectAnswer], index_url: str
+    text: str,
+    path: Path,
+    answers: Mapping[NormalizedName, ProjectAnswer],
+    index_url: str,
+    *,
+    sizes: FileSizes | None = None,
 ) -> HashUpdate:
     """Chainguard's files for every index package of a pylock.toml."""
-    import tomlkit
-
-    document = load_document(text, path)
+    document = scan(text, path)
     result = HashUpdate(text=text)
-    for package in document.get("packages", []):
-        if any(key in package for key in ("vcs", "directory", "archive")):
+    sizes = sizes if sizes is not None else FileSizes()
+    requires = document.root.get("requires-python")
+    environments = document.root.get("environments")
+    within_lock = scope(
+        specifier_or_none(requires.string() if requires is not None else None),
+        environments.strings() if environments is not None else (),
+    )
+    edits: list[Edit] = []
+    for element in document.elements(("packages",)):
+        if any(
+            element.get(k) is not None or element.child(k) for k in ("vcs", "directory", "archive")
+        ):
             continue
-        name, version = plain(package.get("name")), plain(package.get("version"))
-        if not isinstance(name, str) or not isinstance(version, str):
+        name, version = element.get("name"), element.get("version")
+        name_text = name.string() if name is not None else None
+        version_text = version.string() if version is not None else None
+        if name_text is None or version_text is None:
             continue  # a version is optional for non-index packages
         try:
-            release = canonicalize_name(name), Version(version)
+            release = canonicalize_name(name_text), Version(version_text)
         except InvalidVersion:
             continue
         pin = f"{release[0]}=={release[1]}"
-        served = {file_key(f.filename): f for f in release_files(answers, *release)}
-        if not served:
+        files = release_files(answers, *release)
+        if not files:
             result.left.append(f"{pin}: not served by Chainguard (left as it is)")
             continue
-        wheels = package.get("wheels")
-        sdist = package.get("sdist")
-        kept = [w for w in (wheels or []) if _match(w, served) is not None]
-        sdist_file = _match(sdist, served) if sdist is not None else None
-        if not kept and sdist_file is None:
-            result.left.append(f"{pin}: Chainguard serves none of the locked files (left as it is)")
+        marker = element.get("marker")
+        marker_text = marker.string() if marker is not None else None
+        within = within_lock & marker_targets(marker_text) if marker_text else within_lock
+        outcome = _package(element, text, files, within or within_lock, sizes)
+        if isinstance(outcome, str):
+            result.left.append(f"{pin}: {outcome} (left as it is)")
             continue
-        for wheel in kept:
-            _point_at(wheel, served, tomlkit)
-        if wheels is not None:
-            for position in reversed(range(len(wheels))):
-                if not any(wheels[position] is w for w in kept):
-                    del wheels[position]
-            if not len(wheels):
-                del package["wheels"]
-        if sdist is not None:
-            if sdist_file is None:
-                del package["sdist"]
-            else:
-                _point_at(sdist, served, tomlkit)
-        set_value(package, "index", index_url)
+        if outcome is None:
+            continue
+        package_edits, note = outcome
+        edits.extend(package_edits)
+        index = element.get("index")
+        old_index = index.string() if index is not None else None
+        if index is not None and old_index is not None and not same_index(old_index, index_url):
+            edits.append(Edit(index.start, index.end, toml_string(index_url, like=index)))
         result.updated.append(pin)
-    result.text = dump_document(document, text)
+        if note:
+            result.notes.append(f"{pin}: {note}")
+    result.text = apply_edits(text, edits)
+    result.sizes_wanted = list(sizes.wanted)
     return result
 
 
-def _filename(artifact: Any) -> str | None:
-    name = plain(artifact.get("name"))
-    if isinstance(name, str):
-        return name
-    for key in ("url", "path"):
-        value = plain(artifact.get(key))
-        if isinstance(value, str):
-            return value.replace("\\", "/").rsplit("/", 1)[-1].split("#", 1)[0]
-    return None
+def _package(
+    element: Element,
+    text: str,
+    files: tuple[IndexFile, ...],
+    within: frozenset[Target],
+    sizes: FileSizes,
+) -> tuple[list[Edit], str | None] | str | None:
+    """The edits for one package (None: nothing to change; a text: why it is left)."""
+    sdist: Entry | None = element.get("sdist") or element.child("sdist")
+    inline_wheels = element.get("wheels")
+    table_wheels = element.child_array("wheels")
+    wheels: Sequence[Entry] = inline_wheels.items if inline_wheels is not None else table_wheels
+    entries: list[Entry] = ([sdist] if sdist is not None else []) + list(wheels)
+    if not entries:
+        return None  # nothing recorded to point anywhere
+    if any(isinstance(e, Value) and e.kind is not Kind.TABLE for e in entries):
+        return "its files are not written as inline tables or tables"
+    if any(_url(e) is None for e in entries):
+        return "its files are local paths, not URLs"
+    locked = [Locked(filename=_filename(e), digest=_digest(e)) for e in entries]
+    plan = plan_release(locked, files, within)
+    if plan.no_fit:
+        return "none of Chainguard's files of this version fits the lock's Pythons and platforms"
+    if plan.unchanged:
+        return None
+    offset = 1 if sdist is not None else 0
+    edits: list[Edit] = []
+    editor = (
+        ArrayEditor(array=inline_wheels, names=[_filename(w) for w in inline_wheels.items])
+        if inline_wheels is not None
+        else None
+    )
+    template: Entry | None = wheels[0] if wheels else sdist
+    if not wheels and isinstance(sdist, Table):
+        template = None  # new wheels are written inline: a table cannot be copied into one
+    added: list[tuple[str, str]] = []
+    for file, index in plan.files:
+        if index is not None:
+            entry = entries[index]
+            changes = _changes(entry, file, sizes)
+            if isinstance(entry, Table):
+                edits.extend(table_edits(entry, changes))
+            elif index >= offset and editor is not None:
+                editor.replace(index - offset, inline_text(entry, changes), file.filename)
+            else:
+                new = inline_text(entry, changes)
+                if new != entry.raw:
+                    edits.append(Edit(entry.start, entry.end, new))
+        elif file.is_wheel and template is not None:
+            new_changes = _new(template, file, sizes)
+            if isinstance(template, Table):
+                added.append((file.filename, table_text(template, text, new_changes)))
+            else:
+                added.append((file.filename, inline_text(template, new_changes)))
+    for index in plan.dropped:
+        entry = entries[index]
+        if isinstance(entry, Table):
+            edits.append(Edit(entry.start, entry.end, ""))
+        elif index >= offset and editor is not None:
+            editor.drop(index - offset)
+        else:
+            pair = element.table.pair("sdist")
+            if pair is not None:
+                edits.append(Edit(pair.line_start, pair.line_end, ""))
+    if editor is not None:
+        for name, entry_text in added:
+            editor.add(name, entry_text)
+        if editor.count:
+            edits.extend(editor.edits())
+        else:
+            pair = element.table.pair("wheels")
+            if pair is not None:
+                edits.append(Edit(pair.line_start, pair.line_end, ""))
+    elif added and table_wheels:
+        kept = [t for i, t in enumerate(table_wheels) if i + offset not in plan.dropped]
+        if kept:  # after the last kept table, each new one set off by a blank line
+            at = len(text[: kept[-1].end].rstrip("\n")) + 1
+            new_tables = "".join(f"\n{table}" for _, table in sorted(added))
+        else:  # where the first (dropped) table began
+            at = table_wheels[0].start
+            new_tables = "".join(f"{table}\n" for _, table in sorted(added))
+        edits.append(Edit(at, at, new_tables))
+    elif added:
+        pair = element.table.pair("sdist")
+        at = pair.line_end if pair is not None else element.table.pairs[-1].line_end
+        lines = "".join(f"    {entry_text},\n" for _, entry_text in sorted(added))
+        edits.append(Edit(at, at, f"wheels = [\n{lines}]\n"))
+    locked_wheels = [n for e in entries[offset:] if (n := _filename(e))]
+    return edits, gaps(locked_wheels, [f for f, _ in plan.files], within)
 
 
-def _match(artifact: Any, served: Mapping[tuple[str, ...] | None, IndexFile]) -> IndexFile | None:
-    filename = _filename(artifact) if hasattr(artifact, "get") else None
-    key = file_key(filename) if filename else None
-    return served.get(key) if key is not None else None
+def _changes(entry: Entry, file: IndexFile, sizes: FileSizes) -> dict[str, str | None]:
+    """How an entry changes to name ``file`` (nothing when its digest is the file's)."""
+    digest = sha256_of(file) or ""
+    if _digest(entry) == digest:
+        return {}
+    changes: dict[str, str | None] = {}
+    if (name := entry.get("name")) is not None:
+        changes["name"] = toml_string(file.filename, like=name)
+    changes["url"] = toml_string(file.url, like=entry.get("url"))
+    hashes = entry.get("hashes")
+    if hashes is not None and [p.key for p in hashes.pairs] == [("sha256",)]:
+        changes["hashes"] = inline_text(
+            hashes, {"sha256": toml_string(digest, like=hashes.get("sha256"))}
+        )
+    else:
+        changes["hashes"] = f"{{ sha256 = {toml_string(digest)} }}"
+    changes.update(size_and_time(entry, file, sizes))
+    return changes
 
 
-def _point_at(
-    artifact: Any, served: Mapping[tuple[str, ...] | None, IndexFile], tomlkit: Any
-) -> None:
-    file = _match(artifact, served)
-    if file is None:
-        return
-    if "name" in artifact:
-        set_value(artifact, "name", file.filename)
-    if "path" in artifact:
-        del artifact["path"]
-    set_value(artifact, "url", file.url)
-    hashes = tomlkit.inline_table()
-    hashes["sha256"] = sha256_of(file)
-    old = plain(artifact.get("hashes"))
-    if old != {"sha256": sha256_of(file)}:
-        artifact["hashes"] = hashes
-    for stale in ("size", "upload-time"):
-        if stale in artifact:
-            del artifact[stale]
+def _new(template: Entry, file: IndexFile, sizes: FileSizes) -> dict[str, str | None]:
+    """A copy of ``template`` for ``file``: its keys with the file's values, others removed."""
+    changes: dict[str, str | None] = {p.key[0]: None for p in template.pairs if len(p.key) == 1}
+    changes.update({k: v for k, v in _changes(template, file, sizes).items() if k in changes})
+    changes.update(size_and_time(template, file, sizes, new=True))
+    return changes
+
+
+def _url(entry: Entry) -> str | None:
+    value = entry.get("url")
+    return value.string() if value is not None else None
+
+
+def _filename(entry: Entry) -> str | None:
+    name = entry.get("name")
+    if name is not None and (text := name.string()) is not None:
+        return text
+    url = _url(entry)
+    if url is None:
+        return None
+    return url.rsplit("/", 1)[-1].split("#", 1)[0].split("?", 1)[0]
+
+
+def _digest(entry: Entry) -> str | None:
+    hashes = entry.get("hashes")
+    value = hashes.get("sha256") if hashes is not None else None
+    text = value.string() if value is not None else None
+    return text.lower() if text is not None else None

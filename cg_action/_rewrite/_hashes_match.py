@@ -1,0 +1,326 @@
+"""Which of Chainguard's files a lock names for a release, and which locked entry each replaces.
+
+A lock made against PyPI names PyPI's files; Chainguard serves its own builds of the same
+version, often under other names: one native wheel per Python and platform with its own tag
+(``markupsafe-3.0.4-cp311-cp311-manylinux_2_28_x86_64.whl``) where PyPI has compound tags
+(``...-manylinux2014_x86_64.manylinux_2_17_x86_64.whl``) and wheels for more platforms. So:
+
+* The files a lock gets are Chainguard's files of the version that *fit* the lock: those that
+  install on at least one target (platform and CPython version, see ``cg_action._targets``)
+  inside the lock's scope: its ``requires-python``, its environment markers and, where the
+  lock says so, the package's own markers. A wheel for a platform no target describes (a
+  musllinux or armv7 wheel) fits when its Python tags do.
+* Each file the lock gets replaces the locked entry it stands for, so that the entry keeps
+  its place, comments and other keys: the entry with the same digest (then nothing changes),
+  else the entry of the same file name, else the entry of the same Python, ABI, platform
+  family and architecture (``manylinux_2_28_x86_64`` stands for ``manylinux_2_17_x86_64``).
+  Files no entry stands for are new; entries no file replaces are dropped.
+* A release whose locked digests are all served already is left alone (``unchanged``): a lock
+  made from the same index, or updated before, stays byte for byte.
+* The targets the locked wheels covered and Chainguard's do not are listed (``gaps``), the
+  way ``check --target`` lists them.
+
+Pure functions: no I/O.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from packaging.markers import InvalidMarker, Marker
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.tags import Tag
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+from packaging.version import Version
+
+from cg_action._models import IndexFile
+from cg_action._targets import PLATFORM_NAMES, Target
+
+# CPython versions a lock may be installed with (its requires-python narrows them).
+PYTHONS = tuple((3, minor) for minor in range(8, 15))
+
+
+def sha256_of(file: IndexFile) -> str | None:
+    """The file's sha256 digest as the index lists it (None: the index gave none)."""
+    return next((h.value for h in file.hashes if h.algorithm == "sha256"), None)
+
+
+def size_of(file: IndexFile) -> int | None:
+    """The file's size in bytes when the index gives it (PEP 700 ``size``), else None."""
+    value = getattr(file, "size", None)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def upload_time_of(file: IndexFile) -> str | None:
+    """The file's upload time when the index gives it (PEP 700 ``upload-time``), else None."""
+    value = getattr(file, "upload_time", None)
+    return value if isinstance(value, str) and value else None
+
+
+# ---------------------------------------------------------------- scope: where a lock installs
+
+
+@functools.cache
+def all_targets() -> tuple[Target, ...]:
+    """Every platform the targets know, with every Python of ``PYTHONS``."""
+    return tuple(Target(platform=p, python=v) for p in PLATFORM_NAMES for v in PYTHONS)
+
+
+@functools.cache
+def marker_targets(marker: str) -> frozenset[Target]:
+    """The targets on which ``marker`` holds (an unreadable marker: all of them)."""
+    try:
+        parsed = Marker(marker)
+    except InvalidMarker:
+        return frozenset(all_targets())
+    return frozenset(t for t in all_targets() if t.accepts_marker(parsed))
+
+
+@functools.cache
+def python_targets(requires_python: str | None) -> frozenset[Target]:
+    """The targets whose Python ``requires_python`` admits (unreadable or None: all)."""
+    return frozenset(t for t in all_targets() if t.accepts_python(requires_python))
+
+
+def scope(requires_python: str | None, markers: Iterable[str] = ()) -> frozenset[Target]:
+    """Targets inside ``requires_python`` on which one of ``markers`` holds (none given: any)."""
+    found = python_targets(requires_python)
+    wanted = list(markers)
+    if wanted:
+        found = found & frozenset().union(*(marker_targets(m) for m in wanted))
+    return found
+
+
+@functools.cache
+def _wheel_targets(filename: str, requires_python: str | None) -> frozenset[Target]:
+    return frozenset(
+        t for t in all_targets() if t.accepts_wheel(filename) and t.accepts_python(requires_python)
+    )
+
+
+@functools.cache
+def _known_platform(filename: str) -> bool:
+    """Whether some target's platform takes this wheel (for some Python)."""
+    tags = _tags(filename)
+    if tags is None:
+        return False
+    return any(t.accepts_wheel(f"x-1-{tag}.whl") for tag in _python_free(tags) for t in _probes())
+
+
+@functools.cache
+def _probes() -> tuple[Target, ...]:
+    return tuple(Target(platform=p, python=(3, 12)) for p in PLATFORM_NAMES)
+
+
+def _python_free(tags: frozenset[Tag]) -> set[str]:
+    return {f"py3-none-{tag.platform}" for tag in tags}
+
+
+def fits(file: IndexFile, within: frozenset[Target]) -> bool:
+    """Whether the file installs on at least one target of ``within``."""
+    if not within:
+        return False
+    if not file.is_wheel:
+        return any(t.accepts_python(file.requires_python) for t in within)
+    if _wheel_targets(file.filename, file.requires_python) & within:
+        return True
+    if _known_platform(file.filename):
+        return False
+    tags = _tags(file.filename) or frozenset()
+    pythons = {t.python for t in within if t.accepts_python(file.requires_python)}
+    return any(_python_takes(tag, version) for tag in tags for version in pythons)
+
+
+def _python_takes(tag: Tag, version: tuple[int, int]) -> bool:
+    interpreter = tag.interpreter
+    major, minor = version
+    found = re.fullmatch(r"(py|cp|pp|graalpy)(\d)(\d*)", interpreter)
+    if found is None:
+        return False
+    kind, tag_major, tag_minor = found.group(1), int(found.group(2)), found.group(3)
+    if tag_major != major:
+        return False
+    if not tag_minor:
+        return True
+    if kind == "cp" and tag.abi == "abi3":
+        return minor >= int(tag_minor)
+    return minor == int(tag_minor)
+
+
+# ---------------------------------------------------------------- pairing files with entries
+
+
+@dataclass(frozen=True, slots=True)
+class Locked:
+    """One file entry of a lock: its file name and digest as recorded (either may be missing)."""
+
+    filename: str | None
+    digest: str | None  # lower-case hex sha256
+
+
+@dataclass(slots=True)
+class ReleasePlan:
+    """What becomes of one release's file entries."""
+
+    unchanged: bool
+    # Chainguard's files the lock names afterwards, each with the locked entry it replaces
+    # (None: a new entry), in no particular order.
+    files: list[tuple[IndexFile, int | None]] = field(default_factory=list)
+    dropped: list[int] = field(default_factory=list)  # entries no file replaces
+    no_fit: bool = False  # Chainguard serves the version, but no file fits the lock
+
+
+def plan_release(
+    locked: Sequence[Locked],
+    served: Sequence[IndexFile],
+    within: frozenset[Target],
+    *,
+    append: bool = False,
+) -> ReleasePlan:
+    """Pair Chainguard's files of a release with the lock's entries for it.
+
+    ``served`` are Chainguard's files of the version with a sha256 digest. With ``append``
+    every locked entry stays and only files the lock lacks are added.
+    """
+    served_digests = {sha256_of(f) for f in served}
+    locked_digests = {entry.digest for entry in locked}
+    if locked and all(entry.digest in served_digests for entry in locked):
+        return ReleasePlan(unchanged=True)
+    wanted = [f for f in served if fits(f, within)]
+    if not wanted:
+        return ReleasePlan(unchanged=True, no_fit=True)
+    if append:
+        new = [f for f in wanted if sha256_of(f) not in locked_digests]
+        return ReleasePlan(unchanged=not new, files=[(f, None) for f in new])
+    taken: dict[int, IndexFile] = {}
+    rest = list(wanted)
+    for same in (_same_digest, _same_file, _same_slot):
+        left = []
+        for file in rest:
+            match = next(
+                (i for i, entry in enumerate(locked) if i not in taken and same(entry, file)),
+                None,
+            )
+            if match is None:
+                left.append(file)
+            else:
+                taken[match] = file
+        rest = left
+    files: list[tuple[IndexFile, int | None]] = [(f, i) for i, f in taken.items()]
+    files.extend((f, None) for f in rest)
+    dropped = [i for i in range(len(locked)) if i not in taken]
+    return ReleasePlan(unchanged=False, files=files, dropped=dropped)
+
+
+def _same_digest(entry: Locked, file: IndexFile) -> bool:
+    return entry.digest is not None and entry.digest == sha256_of(file)
+
+
+def _same_file(entry: Locked, file: IndexFile) -> bool:
+    return entry.filename is not None and file_key(entry.filename) == file_key(file.filename)
+
+
+def _same_slot(entry: Locked, file: IndexFile) -> bool:
+    if entry.filename is None:
+        return False
+    mine, theirs = _slots(entry.filename), _slots(file.filename)
+    return bool(mine and theirs and not mine.isdisjoint(theirs))
+
+
+_GLIBC = re.compile(r"^(?:manylinux\d+|manylinux_\d+_\d+)_")
+_MUSL = re.compile(r"^musllinux_\d+_\d+_")
+_MACOS = re.compile(r"^macosx_\d+_\d+_")
+
+
+@functools.cache
+def _slots(filename: str) -> frozenset[tuple[str, str, str]]:
+    """(interpreter, ABI, platform family and architecture) of each of a wheel's tags."""
+    tags = _tags(filename)
+    if tags is None:
+        return frozenset()
+    found = set()
+    for tag in tags:
+        platform = _GLIBC.sub("manylinux_", tag.platform)
+        platform = _MUSL.sub("musllinux_", platform)
+        platform = _MACOS.sub("macosx_", platform)
+        found.add((tag.interpreter, tag.abi, platform))
+    return frozenset(found)
+
+
+@functools.cache
+def _tags(filename: str) -> frozenset[Tag] | None:
+    try:
+        return parse_wheel_filename(filename)[3]
+    except InvalidWheelFilename:
+        return None
+
+
+def file_key(filename: str) -> tuple[str, ...] | None:
+    """What makes two files 'the same file': name, version and wheel tags (or sdist)."""
+    from packaging.utils import InvalidSdistFilename, parse_sdist_filename
+
+    try:
+        if filename.endswith(".whl"):
+            name, version, _build, tags = parse_wheel_filename(filename)
+            return ("wheel", name, str(version), *sorted(str(t) for t in tags))
+        name, version = parse_sdist_filename(filename)
+        return ("sdist", name, str(version))
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
+
+
+def is_release_file(filename: str | None, name: str, version: Version) -> bool:
+    """Whether a file name belongs to this release (name spelling and case ignored)."""
+    key = file_key(filename) if filename else None
+    return key is not None and key[1] == name and Version(key[2]) == version
+
+
+# ---------------------------------------------------------------- what the new files lack
+
+
+def gaps(
+    locked_wheels: Iterable[str], files: Sequence[IndexFile], within: frozenset[Target]
+) -> str | None:
+    """The targets the locked wheels installed on and ``files`` have no wheel for, or None.
+
+    Written per platform with its Pythons: ``macos-arm64 (3.11, 3.12), windows-amd64 (3.12)``,
+    and what happens there instead (the install builds the sdist, or cannot use Chainguard).
+    """
+    before: set[Target] = set()
+    for filename in locked_wheels:
+        before |= _wheel_targets(filename, None) & within
+    after: set[Target] = set()
+    for file in files:
+        if file.is_wheel:
+            after |= _wheel_targets(file.filename, file.requires_python) & within
+    missing = before - after
+    if not missing:
+        return None
+    by_platform: dict[str, list[tuple[int, int]]] = {}
+    for target in sorted(missing, key=lambda t: (t.platform, t.python)):
+        by_platform.setdefault(target.platform, []).append(target.python)
+    listed = ", ".join(
+        f"{platform} ({', '.join(f'{major}.{minor}' for major, minor in versions)})"
+        for platform, versions in by_platform.items()
+    )
+    has_sdist = any(not f.is_wheel for f in files)
+    there = (
+        "there the install builds Chainguard's sdist"
+        if has_sdist
+        else "there it cannot install from this lock"
+    )
+    return f"Chainguard has no wheel for {listed}, which the lock had ({there})"
+
+
+def specifier_or_none(text: str | None) -> str | None:
+    """``text`` when it is a valid PEP 440 specifier set, else None (taken as: any Python)."""
+    if not text:
+        return None
+    try:
+        SpecifierSet(text)
+    except InvalidSpecifier:
+        return None
+    return text
