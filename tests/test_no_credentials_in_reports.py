@@ -46,8 +46,11 @@ def test_no_secret_in_any_output(tmp_path: Path, args: list[str]) -> None:
     env = {"CG_ACTION_CACHE_DIR": str(tmp_path / "cache")}
     command, *options = args
     extra = ["--root", str(project)] if command == "check" else []
-    main([command, str(project), *extra, *options], env=env, out=out, err=err)
+    code = main([command, str(project), *extra, *options], env=env, out=out, err=err)
     text = out.getvalue() + err.getvalue()
+    # requirements.txt:5 has an invalid marker: an input error, reported after everything else
+    # was read (no crash, no index error).
+    assert code == 2, text
     assert "example.invalid" in text  # the URLs themselves are shown
     for secret in SECRETS:
         assert secret not in text

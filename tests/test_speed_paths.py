@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from unittest import mock
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,15 +26,11 @@ NAMES = st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,12}[A-Za-z0-9])?", fullmatc
 RELEASES = st.lists(st.integers(0, 10**6), min_size=1, max_size=4).map(
     lambda parts: ".".join(str(p) for p in parts)
 )
-SUFFIXES = st.sampled_from(
-    ["", "a1", "b2", "rc3", "RC1", ".post1", ".dev0", "a1.post2.dev3", "+local", ".*", "-1", "x"]
-)
-VERSIONS = st.builds(
-    lambda release, suffix, zero: zero + release + suffix,
-    RELEASES,
-    SUFFIXES,
-    st.sampled_from(["", "0"]),
-)
+# Suffixes of a plain ``name==version`` line, which the fast path reads ...
+PLAIN_SUFFIXES = ["", "a1", "b2", "rc3", "RC1", ".post1", ".dev0", "a1.post2.dev3"]
+# ... and suffixes the general path must read (a local label, a wildcard, an implicit post
+# release) or reject.
+OTHER_SUFFIXES = ["+local", ".*", "-1", "x"]
 
 
 def _full_path(path: Path, line: str) -> Dependency:
@@ -46,12 +43,27 @@ def _full_path(path: Path, line: str) -> Dependency:
 
 
 @settings(max_examples=400, deadline=None)
-@given(name=NAMES, version=VERSIONS, operator=st.sampled_from(["==", "===", ">="]))
-def test_plain_pin_fast_path_equals_the_full_parser(name: str, version: str, operator: str) -> None:
+@given(
+    name=NAMES,
+    release=RELEASES,
+    suffix=st.sampled_from(PLAIN_SUFFIXES + OTHER_SUFFIXES),
+    zero=st.sampled_from(["", "0"]),
+    operator=st.sampled_from(["==", "===", ">="]),
+)
+def test_plain_pin_fast_path_equals_the_full_parser(
+    name: str, release: str, suffix: str, zero: str, operator: str
+) -> None:
     path = Path("requirements.txt")
-    line = f"{name}{operator}{version}"
-    parsed = parse_requirements(path, line + "\n", environ={})
+    line = f"{name}{operator}{zero}{release}{suffix}"
+    is_plain = operator == "==" and suffix in PLAIN_SUFFIXES
+    with mock.patch.object(
+        _Reader, "_requirement_line", autospec=True, side_effect=_Reader._requirement_line
+    ) as general:
+        parsed = parse_requirements(path, line + "\n", environ={})
+    # The general path (the PEP 508 parser) reads exactly the lines the fast path does not.
+    assert general.call_count == (0 if is_plain else 1), line
     if parsed.problems:  # the full parser rejects it too (an invalid version): no fast path
+        assert not is_plain
         assert not parsed.dependencies
         return
     (dependency,) = parsed.dependencies

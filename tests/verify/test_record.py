@@ -25,12 +25,25 @@ from tests._wheels import make_wheel
 from tests.verify.conftest import Venv
 
 
-def test_digest_is_urlsafe_base64_without_padding() -> None:
+@pytest.mark.parametrize(
+    ("data", "digest"),
+    [
+        # Known values: the sha256 of an empty file (as every RECORD lists an empty
+        # __init__.py) and of b"abc" (FIPS 180-2's example), in RECORD's urlsafe alphabet.
+        (b"", "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU"),
+        (b"abc", "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0"),
+    ],
+)
+def test_digest_is_urlsafe_base64_without_padding(data: bytes, digest: str) -> None:
+    assert record_digest(data) == digest
+    assert record_digest(data, "sha256") == digest
+
+
+def test_digest_of_another_algorithm() -> None:
     data = b"\xfb\xff" * 100
-    expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).decode().rstrip("=")
-    assert record_digest(data) == expected
-    assert "=" not in expected
-    assert "-" in expected or "_" in expected  # urlsafe alphabet
+    found = record_digest(data, "sha512")
+    assert not found.endswith("=")
+    assert base64.urlsafe_b64decode(found + "==") == hashlib.sha512(data).digest()
 
 
 def test_pip_written_records_match_the_files_on_disk(venv: Venv) -> None:
