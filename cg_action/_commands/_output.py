@@ -59,20 +59,37 @@ def write_file(path: Path, text: str) -> None:
 
     A regular file gets a temporary file beside it and a rename, so a reader never sees half a
     report. ``/dev/null``, ``/dev/stdout``, a FIFO or any other existing non-regular file is
-    written in place: renaming over it would replace the device with a file.
+    written in place: renaming over it would replace the device with a file. A folder, or a
+    place that cannot be written, is a usage error (exit 2) naming the path.
     """
+    from cg_action._report._escape import printable
+
     path = path.expanduser()
-    if path.exists() and not path.is_file():
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        return
-    directory = path.parent
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    shown = printable(str(path))
+    if path.is_dir():
+        raise UsageError(f"{shown}: a folder; give the name of a file to write the report to")
+    try:
+        if path.exists() and not path.is_file():
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+            return
+        directory = path.parent
+        for folder in (directory, *directory.parents):
+            if folder.exists():
+                if not folder.is_dir():
+                    raise UsageError(f"{shown}: {printable(str(folder))} is a file, not a folder")
+                break
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise UsageError(f"{shown}: cannot write the report: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         os.replace(temp, path)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise UsageError(f"{shown}: cannot write the report: {exc.strerror or exc}") from exc
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise

@@ -65,10 +65,10 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
     """Plan every file, then print, check or write; return the exit code."""
     from cg_action._errors import UsageError
     from cg_action._report._escape import printable
-    from cg_action._rewrite._files import find_config_files, plan_rewrite
+    from cg_action._rewrite._files import find_config_files, plan_rewrite, root_of
     from cg_action._rewrite._interface import RewriteOptions
     from cg_action._rewrite._lint import lint_paths
-    from cg_action._rewrite._plan import FilePlan, apply_plan
+    from cg_action._rewrite._plan import FilePlan, apply_plan, ensure_writable
     from cg_action._rewrite._roles import userinfo_of
     from cg_action._urls import (
         CHAINGUARD_INDEX,
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
     pip_config = env_path(env, "PIP_CONFIG_FILE")
     plans: list[FilePlan] = []
     for path, fmt in find_config_files(paths, pip_config_file=pip_config):
-        plan = plan_rewrite(path, fmt, options)
+        plan = plan_rewrite(path, fmt, options, root=root_of(path, paths))
         if plan is not None:
             plans.append(plan)
     changed = [p for p in plans if p.is_change]
@@ -121,6 +121,9 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
             return ExitCode.FINDINGS if changed or findings else ExitCode.OK
         return ExitCode.OK
 
+    # Every file is checked before the first is written: a refusal changes nothing at all.
+    for plan in changed:
+        ensure_writable(plan.path, root=plan.source.root)
     for plan in changed:
         apply_plan(plan)
         out.write(f"rewrote {printable(str(plan.path))}\n")

@@ -81,6 +81,24 @@ def _inside(path: Path, roots: Sequence[Path]) -> bool:
     return False
 
 
+def root_of(path: Path, given: Sequence[Path]) -> Path | None:
+    """The repository a found file belongs to, for ``read_config`` (None: the default).
+
+    Under the current directory the default holds (its work tree); under a folder named on
+    the command line elsewhere, that folder; a file named there, its folder.
+    """
+    absolute = path.absolute()
+    if absolute.is_relative_to(Path.cwd().absolute()):
+        return None
+    for named in given:
+        top = named.absolute()
+        if absolute == top:
+            return Path(os.path.realpath(top.parent))
+        if absolute.is_relative_to(top):
+            return Path(os.path.realpath(top))
+    return None
+
+
 def find_config_files(
     paths: Sequence[Path], *, pip_config_file: Path | None = None
 ) -> list[tuple[Path, ConfigFormat]]:
@@ -116,8 +134,13 @@ def find_config_files(
     return found
 
 
-def plan_rewrite(path: Path, fmt: ConfigFormat, options: RewriteOptions) -> FilePlan | None:
-    """The planned rewrite of one file (None for lockfiles, which are not rewritten here)."""
+def plan_rewrite(
+    path: Path, fmt: ConfigFormat, options: RewriteOptions, *, root: Path | None = None
+) -> FilePlan | None:
+    """The planned rewrite of one file (None for lockfiles, which are not rewritten here).
+
+    ``root`` is the repository the file belongs to: a link out of it is refused.
+    """
     match fmt:
         case ConfigFormat.PIP_CONF:
             rewriter = _pipconf.rewrite_text
@@ -133,6 +156,6 @@ def plan_rewrite(path: Path, fmt: ConfigFormat, options: RewriteOptions) -> File
             return None
         case _:
             assert_never(fmt)
-    source = read_config(path)
+    source = read_config(path, root=root)
     result = rewriter(source.text, path, options)
     return FilePlan(source=source, new_text=result.text, notes=result.notes)
