@@ -366,7 +366,7 @@ class Condition:
 
     def implies(self, other: Condition) -> bool:
         """Whether ``other`` holds wherever this holds (False when it cannot tell)."""
-        if other.is_always or self.is_never:
+        if other.is_always or self.is_never or self.terms <= other.terms:
             return True
         return all(_covers(other.terms, term) for term in self.terms)
 
@@ -376,7 +376,7 @@ class Condition:
         None for "always"; raises ValueError for "never", which no marker should say.
         """
         relaxed = [_relaxed(term, python) for term in self.terms]
-        terms = _simplified(t for t in relaxed if t is not None)
+        terms = _simplified((t for t in relaxed if t is not None), expand=True)
         if not terms:
             raise ValueError("the condition never holds")
         if _Term(()) in terms:
@@ -396,8 +396,9 @@ ALWAYS = Condition(frozenset([_Term(())]))
 NEVER = Condition(frozenset())
 
 
-def _simplified(terms: Iterable[_Term]) -> frozenset[_Term]:
-    """The same ``or`` of terms with fewer, shorter terms: merges and absorption."""
+def _simplified(terms: Iterable[_Term], *, expand: bool = False) -> frozenset[_Term]:
+    """The same ``or`` of terms with fewer terms: merges and absorption; with ``expand``,
+    shorter terms too (costlier: done when a marker is written)."""
     current = set(terms)
     if _Term(()) in current:
         return frozenset([_Term(())])
@@ -405,7 +406,9 @@ def _simplified(terms: Iterable[_Term]) -> frozenset[_Term]:
         merged = _merged(current)
         if _Term(()) in merged:
             return frozenset([_Term(())])
-        reduced = _expanded(_absorbed(merged))
+        reduced = _absorbed(merged)
+        if expand:
+            reduced = _expanded(reduced)
         if reduced == current:
             return frozenset(reduced)
         current = reduced

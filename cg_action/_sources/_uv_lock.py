@@ -1,8 +1,8 @@
 """Reader of ``uv.lock`` (lock version 1, any revision).
 
 Every ``[[package]]`` entry is one locked ``Dependency``; a package locked at several versions
-under different resolution markers gives one ``Dependency`` per version, each with the
-``resolution-markers`` of its entry as its marker. The kind follows the entry's ``source``:
+under different resolution markers gives one ``Dependency`` per version. The kind follows the
+entry's ``source``:
 ``registry`` is PINNED (its URL is the ``index``), ``git`` VCS, ``url`` URL, ``path`` and
 ``directory`` PATH, ``editable`` EDITABLE. The workspace's own members (``[manifest] members``
 and the root project at ``.``) are not dependencies and are left out.
@@ -10,20 +10,32 @@ and the root project at ``.``) are not dependencies and are left out.
 ``groups`` say through which of the members' dependency lists a package is installed:
 ``default`` for the members' own dependencies, the extra's name for an optional dependency,
 the group's name for a dependency group (``dev``, ...), following the lock's dependency edges.
+
+The ``marker`` says where a package installs, as ``uv export`` does: uv records markers on the
+dependency edges, not on the packages, so a package's marker is the ``or``, over the edges
+that reach it, of the parent's marker ``and`` the edge's, from the members (their own
+dependencies always; their extras with ``'name' in extras``, their dependency groups with
+``'name' in dependency_groups``, as PEP 751 writes them) to a fixed point, simplified within
+the lock's ``requires-python`` (what it implies is left out). A package that no member reaches
+keeps the ``resolution-markers`` of its entry.
 """
 
 from __future__ import annotations
 
+import logging
+import re
+from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from packaging.markers import Marker
-from packaging.utils import NormalizedName
+from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from cg_action._errors import ParseError
+from cg_action._markers import ALWAYS, NEVER, Condition, Versions, python_versions
 from cg_action._models import Artifact, Dependency, DependencyKind, FileFormat, Location, SourceFile
 from cg_action._sources._lock_common import (
     Problems,
@@ -51,8 +63,11 @@ from cg_action._sources._typed import (
     parse_version,
 )
 
+logger = logging.getLogger(__name__)
+
 SUPPORTED_VERSION = 1
 DEFAULT_GROUP = "default"
+_MAX_UPDATES = 200  # widenings of one package's marker before it is taken as "always"
 
 _SOURCE_KINDS: dict[str, DependencyKind] = {
     "registry": DependencyKind.PINNED,
@@ -74,6 +89,7 @@ class _Edge:
     version: str | None = None
     source: Mapping[str, Any] | None = None
     extras: tuple[str, ...] = ()
+    condition: Condition = field(default=ALWAYS, compare=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,7 +119,9 @@ def parse_uv_lock(path: Path, text: str | None = None) -> SourceFile:
     _check_version(data, root, lines)
     packages = get_optional_list(data, "package", root.at_line(lines.key("package")))
     problems = Problems()
-    members = _members(data, root.at_line(next(iter(lines.headers("manifest")), None)), problems)
+    manifest_where = root.at_line(next(iter(lines.headers("manifest")), None))
+    members = _members(data, manifest_where, problems)
+    manifest_roots = _manifest_roots(data, manifest_where, problems)
 
     entries: list[_Entry] = []
     for i, (raw, line) in enumerate(
@@ -116,6 +134,9 @@ def parse_uv_lock(path: Path, text: str | None = None) -> SourceFile:
             problems.add(exc)
 
     groups = _groups(entries)
+    requires_python = data.get("requires-python")
+    python = python_versions(requires_python) if isinstance(requires_python, str) else None
+    markers = _install_markers(entries, manifest_roots, python)
     dependencies: list[Dependency] = [
         locked_dependency(
             name=entry.name,
@@ -123,7 +144,7 @@ def parse_uv_lock(path: Path, text: str | None = None) -> SourceFile:
             kind=entry.kind,
             location=entry.location,
             version=entry.version,
-            marker=entry.marker,
+            marker=markers.get(i, entry.marker),
             groups=sorted(groups.get(i, ())),
             artifacts=entry.artifacts,
             index=entry.index,
@@ -167,6 +188,29 @@ def _members(
         return frozenset()
 
 
+def _manifest_roots(
+    data: Mapping[str, Any], where: Where, problems: Problems
+) -> dict[str | None, tuple[_Edge, ...]]:
+    """What the lock installs besides its members: ``[manifest] requirements`` (a script's
+    lock; key None) and a virtual workspace root's ``[manifest.dependency-groups]``."""
+    manifest = data.get("manifest")
+    if not isinstance(manifest, Mapping):
+        return {}
+    manifest_where = where.child("manifest")
+    roots: dict[str | None, tuple[_Edge, ...]] = {}
+    try:
+        requirements = get_optional_list(manifest, "requirements", manifest_where)
+        if requirements:
+            roots[None] = _edges(requirements, manifest_where.child("requirements"), problems)
+    except ParseError as exc:
+        problems.add(exc)
+    for group, edges in _edge_tables(
+        manifest, "dependency-groups", manifest_where, problems
+    ).items():
+        roots[group] = edges
+    return roots
+
+
 def _read_entry(
     raw: object, where: Where, members: frozenset[NormalizedName], problems: Problems
 ) -> _Entry:
@@ -196,7 +240,7 @@ def _read_entry(
     markers_where = where.child("resolution-markers")
     try:
         markers = [
-            parse_marker(item, markers_where.child(i))
+            _uv_marker(item, markers_where.child(i))
             for i, item in enumerate(get_optional_list(table, "resolution-markers", where))
         ]
         marker = any_of_markers(markers)
@@ -255,21 +299,37 @@ def _edges(raw: Sequence[object], where: Where, problems: Problems) -> tuple[_Ed
         item_where = where.child(i)
         try:
             table = expect_table(item, item_where)
-            extras = get_optional_list(table, "extra", item_where)
+            # "extra" on a lock edge, "extras" on a manifest requirement
+            key = "extra" if "extra" in table else "extras"
+            extras = get_optional_list(table, key, item_where)
             edges.append(
                 _Edge(
                     name=parse_name(get_str(table, "name", item_where), item_where.child("name")),
                     version=get_optional_str(table, "version", item_where),
                     source=get_optional_table(table, "source", item_where) or None,
                     extras=tuple(
-                        expect_str(x, item_where.child("extra").child(j))
-                        for j, x in enumerate(extras)
+                        expect_str(x, item_where.child(key).child(j)) for j, x in enumerate(extras)
                     ),
+                    condition=_edge_condition(table, item_where, problems),
                 )
             )
         except ParseError as exc:
             problems.add(exc)
     return tuple(edges)
+
+
+def _edge_condition(table: Mapping[str, Any], where: Where, problems: Problems) -> Condition:
+    """The edge's marker as a condition; a marker that cannot be read is a problem, and the
+    edge is then taken to hold everywhere (the package is checked rather than skipped)."""
+    if "marker" not in table:
+        return ALWAYS
+    try:
+        return Condition.parse(_uv_marker(table["marker"], where.child("marker")))
+    except ParseError as exc:
+        problems.add(exc)
+    except ValueError as exc:  # a valid marker this code does not read: packaging's is kept
+        logger.debug("%s: marker not combined (%s)", where.path, exc)
+    return ALWAYS
 
 
 def _edge_tables(
@@ -297,14 +357,7 @@ def _groups(entries: Sequence[_Entry]) -> dict[int, set[str]]:
         by_name.setdefault(entry.name, []).append(i)
 
     def resolve(edge: _Edge) -> list[int]:
-        found = by_name.get(edge.name, [])
-        if len(found) > 1 and edge.version is not None:
-            found = [i for i in found if str(entries[i].version) == edge.version] or [
-                i for i in found if _same_version(entries[i].version, edge.version)
-            ]
-        if len(found) > 1 and edge.source is not None:
-            found = [i for i in found if entries[i].source == edge.source]
-        return found
+        return _resolve(edge, entries, by_name)
 
     def reach(start: Sequence[_Edge]) -> set[int]:
         seen: set[int] = set()
@@ -336,3 +389,139 @@ def _same_version(version: Version | None, raw: str) -> bool:
         return version == Version(raw)
     except ValueError:
         return False
+
+
+_CONFLICT = re.compile(r"""\bextra\s*(==|!=)\s*(['"])(extra|group)-(\d+)-([^'"]+)\2""")
+
+
+def _uv_marker(raw: object, where: Where) -> Marker:
+    """A marker of the lock, uv's conflict terms written as PEP 751 says.
+
+    With conflicting extras or groups declared, uv writes ``extra == 'extra-4-demo-cpu'``
+    (extra ``cpu`` of package ``demo``) and ``extra == 'group-4-demo-lint'``: they become
+    ``'cpu' in extras`` and ``'lint' in dependency_groups``.
+    """
+    marker = parse_marker(raw, where)
+    text = str(marker)
+    if "extra" not in text:
+        return marker
+    translated = _CONFLICT.sub(_conflict_term, text)
+    return marker if translated == text else Marker(translated)
+
+
+def _conflict_term(match: re.Match[str]) -> str:
+    op, kind, length, rest = match.group(1), match.group(3), int(match.group(4)), match.group(5)
+    name = rest[length + 1 :]
+    if rest[length : length + 1] != "-" or not name:
+        return match.group(0)
+    variable = "extras" if kind == "extra" else "dependency_groups"
+    return f"'{canonicalize_name(name)}' {'in' if op == '==' else 'not in'} {variable}"
+
+
+_Node = tuple[int, str | None]  # an entry, with one of its extras (None: the package itself)
+
+
+def _install_markers(
+    entries: Sequence[_Entry],
+    manifest_roots: Mapping[str | None, tuple[_Edge, ...]],
+    python: Versions | None,
+) -> dict[int, Marker | None]:
+    """For each entry that the members (or the manifest) reach, the marker where it installs.
+
+    Nodes are (entry, extra): a package and one of its extras; the members' dependency groups
+    are nodes (entry, ``group:<name>``) and the manifest's lists belong to entry -1.
+    """
+    by_name: dict[NormalizedName, list[int]] = {}
+    for i, entry in enumerate(entries):
+        by_name.setdefault(entry.name, []).append(i)
+    within = ALWAYS if python is None else Condition.python(python)
+
+    def edges_of(node: _Node) -> tuple[_Edge, ...]:
+        index, label = node
+        if index < 0:
+            key = None if label is None else label.removeprefix("group:")
+            return manifest_roots.get(key, ())
+        entry = entries[index]
+        if label is None:
+            return entry.edges
+        if label.startswith("group:"):
+            return entry.dev.get(label.removeprefix("group:"), ())
+        return next((edges for extra, edges in entry.optional.items() if _same(extra, label)), ())
+
+    conditions: dict[_Node, Condition] = {}
+    for i, member in enumerate(entries):
+        if not member.is_member:
+            continue
+        conditions[(i, None)] = within
+        for extra in member.optional:
+            conditions[(i, extra)] = within & _selected("extras", extra)
+        for group in member.dev:
+            conditions[(i, f"group:{group}")] = within & _selected("dependency_groups", group)
+    for label in manifest_roots:
+        if label is None:
+            conditions[(-1, None)] = within
+        else:
+            conditions[(-1, f"group:{label}")] = within & _selected("dependency_groups", label)
+    if not conditions:
+        return {}
+
+    updates: dict[_Node, int] = {}
+    queue = deque(conditions)
+    queued = set(queue)
+    while queue:
+        node = queue.popleft()
+        queued.discard(node)
+        condition = conditions[node]
+        for edge in edges_of(node):
+            via = condition & edge.condition
+            if via.is_never:
+                continue
+            found = _resolve(edge, entries, by_name)
+            for target in found:
+                reached = via
+                fork = entries[target].marker
+                if len(found) > 1 and fork is not None:  # not told which version: its fork's
+                    reached = via & Condition.parse(fork)
+                for child in [(target, None), *((target, x) for x in edge.extras)]:
+                    known = conditions.get(child, NEVER)
+                    if reached.implies(known):
+                        continue
+                    updates[child] = updates.get(child, 0) + 1
+                    widened = known | reached
+                    if updates[child] > _MAX_UPDATES:  # pragma: no cover - a safety net
+                        widened = within
+                    conditions[child] = widened
+                    if child not in queued:
+                        queued.add(child)
+                        queue.append(child)
+
+    markers: dict[int, Marker | None] = {}
+    for i, entry in enumerate(entries):
+        condition = conditions.get((i, None), NEVER)
+        if entry.is_member or condition.is_never:
+            continue
+        markers[i] = condition.to_marker(python) if python is not None else condition.to_marker()
+    return markers
+
+
+def _selected(variable: str, name: str) -> Condition:
+    """``'name' in extras`` or ``'name' in dependency_groups``."""
+    return Condition.parse(f"'{canonicalize_name(name)}' in {variable}")
+
+
+def _same(a: str, b: str) -> bool:
+    return a == b or canonicalize_name(a) == canonicalize_name(b)
+
+
+def _resolve(
+    edge: _Edge, entries: Sequence[_Entry], by_name: Mapping[NormalizedName, list[int]]
+) -> list[int]:
+    """The entries an edge points to: by name, then narrowed by version and source."""
+    found = by_name.get(edge.name, [])
+    if len(found) > 1 and edge.version is not None:
+        found = [i for i in found if str(entries[i].version) == edge.version] or [
+            i for i in found if _same_version(entries[i].version, edge.version)
+        ]
+    if len(found) > 1 and edge.source is not None:
+        found = [i for i in found if entries[i].source == edge.source]
+    return found
