@@ -12,18 +12,23 @@ Answers (``mode``):
 ``body``       a complete head announcing a 1 MB ``Content-Length``, then one body byte at a
                time
 ``chunked``    a complete chunked head, then one one-byte chunk at a time
-``endless``    a 206 (or 200) head without a length, then bytes as fast as the client takes
-               them, for ever (``status`` chooses)
+``range``      a complete 206 head for 64 KiB, then one byte of them at a time
+``endless``    a 206 (or another ``status``) head without a length, then bytes as fast as the
+               client takes them, for ever
+``gzipbomb``   a 200 page head with ``Content-Encoding: gzip`` and a body of ``BOMB_BYTES``
+               zero bytes compressed to about a thousandth of that
 =============  ===========================================================================
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import socket
 import socketserver
 import ssl
 import threading
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -33,6 +38,16 @@ import trustme
 from tests._servers import serving
 
 DRIP_SECONDS = 0.05  # far below every read timeout: only a total limit stops a drip
+BOMB_BYTES = 512 * 1024 * 1024
+
+
+@functools.cache
+def gzip_bomb() -> bytes:
+    """``BOMB_BYTES`` zero bytes, gzip-compressed (about 500 KB)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: a gzip header and trailer
+    block = bytes(1024 * 1024)
+    parts = [compressor.compress(block) for _ in range(BOMB_BYTES // len(block))]
+    return b"".join(parts) + compressor.flush()
 
 
 @dataclass
@@ -101,6 +116,11 @@ class _Handler(socketserver.BaseRequestHandler):
             send(b"Transfer-Encoding: chunked\r\n\r\n")
             while not state.stopping.wait(DRIP_SECONDS):
                 send(b"1\r\n<\r\n")
+        elif state.mode == "range":
+            send(b"HTTP/1.1 206 Partial Content\r\nContent-Type: application/octet-stream\r\n")
+            send(b"Content-Range: bytes 0-65535/65536\r\nContent-Length: 65536\r\n\r\n")
+            while not state.stopping.wait(DRIP_SECONDS):
+                send(b"P")
         elif state.mode == "endless":
             reason = {200: "OK", 206: "Partial Content"}.get(state.status, "Whatever")
             send(
@@ -111,6 +131,14 @@ class _Handler(socketserver.BaseRequestHandler):
             sock.settimeout(2.0)
             while not state.stopping.is_set():
                 send(block)
+        elif state.mode == "gzipbomb":
+            body = gzip_bomb()
+            send(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.pypi.simple.v1+json\r\n"
+                b"Content-Encoding: gzip\r\n"
+                + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+            )
+            send(body)
         else:  # pragma: no cover - a test asked for a mode that does not exist
             raise ValueError(state.mode)
 

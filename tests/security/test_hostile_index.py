@@ -104,7 +104,7 @@ def test_a_dripping_index_is_unknown_within_the_time_limit(
     assert elapsed < LIMIT + SLACK, (mode, transport, elapsed)
     assert code == 3, err
     assert statuses(out) == {"flask": "unknown"}
-    assert "time limit" in out
+    assert "time limit" in out.getvalue()
 
 
 @pytest.mark.timeout(60)
@@ -178,3 +178,50 @@ def test_a_time_limit_that_is_not_a_positive_number_is_a_usage_error(
     code, _out, err, _elapsed = check(project, env={"CG_ACTION_TIMEOUT": value})
     assert code == 2
     assert "--timeout" in err or "CG_ACTION_TIMEOUT" in err
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("mode", ["headers", "range"])
+def test_verify_against_a_dripping_file_host_ends_within_the_time_limit(
+    tmp_path: Path, transport: str, serve: Serve, mode: str
+) -> None:
+    from pytest_httpserver import HTTPServer
+
+    from tests._wheels import make_wheel
+
+    make_wheel(tmp_path / "wheels", "alpha", "1.0.0")
+    filename = "alpha-1.0.0-py3-none-any.whl"
+    index = HTTPServer(host="127.0.0.1", port=0)
+    index.start()
+    try:
+        with serve(mode, transport) as files:
+            page = {
+                "meta": {"api-version": "1.0"},
+                "name": "alpha",
+                "files": [{"filename": filename, "url": f"{files.url}/f/{filename}", "hashes": {}}],
+            }
+            index.expect_request("/simple/alpha/").respond_with_json(page)
+            out, err = io.StringIO(), io.StringIO()
+            started = time.monotonic()
+            code = main(
+                [
+                    "verify",
+                    str(tmp_path / "wheels"),
+                    "--index-url",
+                    index.url_for("/simple/"),
+                    "--no-cache",
+                    "--timeout",
+                    str(LIMIT),
+                ],
+                env={"CG_ACTION_NO_NETRC": "true"},
+                out=out,
+                err=err,
+            )
+            elapsed = time.monotonic() - started
+            assert files.requests, "the file host was never asked"
+    finally:
+        index.clear()
+        index.stop()
+    assert elapsed < LIMIT + SLACK, elapsed
+    assert code == 3, err
+    assert "time limit" in out.getvalue()
