@@ -7,7 +7,7 @@ with their comments, and new tables get a blank line after them like their neigh
 
 from __future__ import annotations
 
-import difflib
+import bisect
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -56,17 +56,18 @@ _HEADER = re.compile(r"^\s*\[\[?\s*[A-Za-z0-9_.\"' -]+\]\]?\s*(#.*)?$")
 
 
 def _space_new_tables(original: str, text: str) -> str:
-    """Put a blank line before every table header the edit introduced right after content."""
-    old_lines = original.split("\n")
+    """Put a blank line before every table header the edit introduced right after content,
+    and before an old header that a new table now runs into."""
     new_lines = text.split("\n")
+    inserted = _introduced_lines(original.split("\n"), new_lines)
     blank_before: set[int] = set()
-    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
-    for tag, _i1, _i2, j1, j2 in matcher.get_opcodes():
-        if tag not in ("insert", "replace"):
+    table_run = False  # whether the run of introduced lines before this line holds a header
+    for k in range(1, len(new_lines)):
+        table_run = inserted[k - 1] and (table_run or bool(_HEADER.match(new_lines[k - 1])))
+        if not _HEADER.match(new_lines[k]) or not new_lines[k - 1].strip():
             continue
-        for k in range(max(j1, 1), min(j2 + 1, len(new_lines))):
-            if _HEADER.match(new_lines[k]) and new_lines[k - 1].strip():
-                blank_before.add(k)
+        if inserted[k] or (inserted[k - 1] and table_run):
+            blank_before.add(k)
     if not blank_before:
         return text
     out: list[str] = []
@@ -75,6 +76,39 @@ def _space_new_tables(original: str, text: str) -> str:
             out.append("")
         out.append(line)
     return "\n".join(out)
+
+
+def _introduced_lines(old: list[str], new: list[str]) -> list[bool]:
+    """Which lines of ``new`` an edit introduced, in time about linear in the number of lines.
+
+    The lines both texts begin and end with are kept. In between, the new lines are matched
+    in order against the old ones: each takes the next copy of itself after the last match
+    (found through a map from line to positions), or is introduced when there is none. Blank
+    lines are never introduced and never move the match.
+    """
+    shortest = min(len(old), len(new))
+    head = 0
+    while head < shortest and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < shortest - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    positions: dict[str, list[int]] = {}
+    for k in range(head, len(old) - tail):
+        positions.setdefault(old[k], []).append(k)
+    introduced = [False] * len(new)
+    after = head  # old lines before this one are matched or passed over
+    for k in range(head, len(new) - tail):
+        line = new[k]
+        if not line.strip():
+            continue
+        found = positions.get(line, ())
+        at = bisect.bisect_left(found, after)
+        if at < len(found):
+            after = found[at] + 1
+        else:
+            introduced[k] = True
+    return introduced
 
 
 def get_path(document: Any, keys: Sequence[str]) -> Any | None:
