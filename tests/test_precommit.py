@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests._offline_install import build_wheelhouse, offline_pip_env, without_installer_settings
-from tests._servers import LocalIndex, pypiserver
+from tests._servers import LocalIndex, free_port, pypiserver
 from tests._wheels import make_wheel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,3 +154,19 @@ def test_check_hook_reports_missing_pin(
     assert missing.returncode == 1
     assert "requirements.txt:2" in missing.stdout + missing.stderr
     assert "missing" in missing.stdout + missing.stderr
+
+
+def test_check_hook_says_in_one_line_that_nothing_was_checked(
+    tmp_path: Path, pre_commit_home: Path, wheelhouse: Path
+) -> None:
+    """No index answers: the commit goes through, and the hook says why in one line."""
+    dead = f"http://127.0.0.1:{free_port()}/simple/"
+    hooks = f"      - id: cg-action-check\n        args: [--index-url, '{dead}', --no-fallback]\n"
+    repo, env = _repo(tmp_path, hooks, pre_commit_home, wheelhouse)
+    result = _commit(repo, env, {"requirements.txt": "alpha==1.0.0\nbeta==2.0\n"})
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output  # not blocking: --network-errors=warn
+    said = [line for line in output.splitlines() if "could be checked" in line]
+    assert len(said) == 1, output
+    assert "none of 2 dependencies could be checked" in said[0]
+    assert "not failing (--network-errors=warn)" in said[0]
