@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,10 +51,13 @@ class Loaded:
     files: tuple[FileReport, ...]
 
 
-def load_sources(paths: Sequence[Path], *, root: Path | None = None) -> Loaded:
+def load_sources(
+    paths: Sequence[Path], *, root: Path | None = None, secrets: Collection[str] = ()
+) -> Loaded:
     """Discover and read every dependency file under ``paths``; problems are collected.
 
-    Requirements files may include only files under ``root`` (default: the current directory).
+    Requirements files may include only files under ``root`` (default: the current directory),
+    and never expand a ``${VAR}`` holding one of ``secrets`` (the credentials the run holds).
     """
     sources: list[SourceFile] = []
     reports: list[FileReport] = []
@@ -74,7 +77,7 @@ def load_sources(paths: Sequence[Path], *, root: Path | None = None) -> Loaded:
                 continue
             seen.add(path.resolve())
             try:
-                source = parse_file(path, root=bound)
+                source = parse_file(path, root=bound, secrets=secrets)
             except ParseError as exc:
                 reports.append(FileReport(path=path, format=None, problems=exc.problems))
                 continue

@@ -270,7 +270,9 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         client=client_settings_from(args, env, show_progress=show_progress),
     )
 
-    loaded = load_sources(paths_from(args, env), root=root)
+    held = [c.credentials for c in (primary, fallback, remediated) if c and c.credentials]
+    secrets = [value for c in held for value in (c.username, c.password)]
+    loaded = load_sources(paths_from(args, env), root=root, secrets=secrets)
     deps = dependencies_to_check(loaded.sources)
     notices = _WhileWaiting(lambda: _config_notices(paths_from(args, env), primary.url, env))
 

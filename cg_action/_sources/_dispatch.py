@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
+from collections.abc import Collection
 from pathlib import Path
 
 from cg_action._models import FileFormat, SourceFile
@@ -76,14 +77,16 @@ def parse_file(
     fmt: FileFormat | None = None,
     *,
     root: Path | None = None,
+    secrets: Collection[str] = (),
 ) -> SourceFile:
     """Read ``path`` (or ``text`` as its content) with the reader for its format.
 
     ``root`` bounds what is read: a file whose real path lies outside it (a committed symbolic
     link to ``/etc/passwd``) is refused, and so are includes outside it (``-r ../../x``), so
     that a pull request cannot make the tool read and quote files from elsewhere on the
-    runner. Raises ParseError when the file cannot be read at all, and UsageError for a file
-    whose format cannot be told from its name.
+    runner. ``secrets`` are the credentials the run holds: a requirements file's ``${VAR}``
+    holding one is never expanded. Raises ParseError when the file cannot be read at all, and
+    UsageError for a file whose format cannot be told from its name.
     """
     from cg_action._errors import UsageError
     from cg_action._sources._typed import read_text
@@ -101,7 +104,7 @@ def parse_file(
     module = importlib.import_module(f"cg_action._sources.{module_name}")
     reader = getattr(module, function_name)
     if module_name == "_requirements":
-        source: SourceFile = reader(path, text, root=root)
+        source: SourceFile = reader(path, text, root=root, secrets=secrets)
     else:
         source = reader(path, text)
     return source

@@ -185,15 +185,33 @@ def read_text(path: Path, text: str | None = None, *, root: Path | None = None) 
         ) from exc
 
 
+def in_git_folder(real: Path, root: Path | None) -> bool:
+    """Whether ``real`` (a resolved path) lies in a ``.git`` folder (below ``root`` if given).
+
+    git's own files are never read: actions/checkout writes the job's token into .git/config.
+    """
+    if root is not None and real.is_relative_to(root):
+        return ".git" in real.relative_to(root).parts
+    return ".git" in real.parts
+
+
 def _read_bytes(path: Path, root: Path | None) -> bytes:
     try:
         real = os.path.realpath(path)
-        if root is not None and not Path(real).is_relative_to(os.path.realpath(root)):
+        real_root = Path(os.path.realpath(root)) if root is not None else None
+        if real_root is not None and not Path(real).is_relative_to(real_root):
             raise ParseError.at(
                 path,
                 None,
                 "the file is a symbolic link to a place outside the repository; "
                 "cg-action does not read it: commit the file itself",
+            )
+        if in_git_folder(Path(real), real_root):
+            raise ParseError.at(
+                path,
+                None,
+                "the file is in a .git folder; cg-action never reads git's own files (they can "
+                "hold credentials)",
             )
         flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
         descriptor = os.open(real, flags | getattr(os, "O_CLOEXEC", 0))
@@ -241,6 +259,63 @@ def _file_kind(mode: int) -> str:
     if stat.S_ISSOCK(mode):
         return "a socket"
     return "a special file"
+
+
+EXCERPT_LIMIT = 60
+"""The most characters of an input line a message quotes."""
+
+_LEADING_USERINFO = re.compile(r"[^\s/@:'\"]+:[^\s/@'\"]*@")
+_REDACTIONS = (
+    # user-info of a URL, with or without its scheme: https://u:p@h, git+https://tok@h, u:p@h/x
+    (re.compile(r"(?<=://)[^/@\s'\"]*@"), "<redacted>@"),
+    (re.compile(r"(?<![^\s'\"=(,])[^\s/@:'\"=(,]+:[^\s/@'\"]*@"), "<redacted>@"),
+    # Authorization: basic|bearer VALUE, and such words before a value on their own
+    (
+        re.compile(r"(?i)(authorization\s*[:=]\s*)(?:(?:basic|bearer|token)\s+)?\S+"),
+        r"\1<redacted>",
+    ),
+    (re.compile(r"(?i)\b(basic|bearer)\s+\S+"), r"\1 <redacted>"),
+    # token=..., password: ..., api_key = ...
+    (
+        re.compile(
+            r"(?i)([\w.-]*(?:token|passw(?:or)?d|pwd|secret|api[_-]?key|auth|credential)[\w.-]*"
+            r"[\"']?\s*(?::|=(?!=))\s*)[^\s,;&=][^\s,;&]*"
+        ),
+        r"\1<redacted>",
+    ),
+    # long runs that look like keys (base64, hex): letters and digits, no "-" or "." between
+    (
+        re.compile(r"(?=[A-Za-z+/_]*[0-9])(?=[0-9+/_]*[A-Za-z])[A-Za-z0-9+/_]{24,}=*"),
+        "<redacted>",
+    ),
+)
+
+
+def redact_credentials(text: str) -> str:
+    """``text`` without what looks like a credential (for text quoted from an input file)."""
+    for pattern, replacement in _REDACTIONS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def excerpt(text: str, limit: int = EXCERPT_LIMIT) -> str:
+    """A short, quoted, credential-free excerpt of ``text`` for a message.
+
+    An input file is hostile: a message quotes at most ``limit`` characters of a line, with
+    user-info, ``Authorization`` values, ``token=``-style values and key-like runs removed.
+    """
+    window = 1024  # redacted first (the patterns see whole credentials), then shortened
+    clean = redact_credentials(text[:window])
+    if len(clean) > limit or len(text) > window:
+        clean = clean[: limit - 3] + "..."
+    return repr(clean)
+
+
+def without_userinfo(url: str) -> str:
+    """``url`` without user-info, in linear time: after ``://``, or at the start without one."""
+    url = _REDACTIONS[0][0].sub("", url)
+    found = _LEADING_USERINFO.match(url)
+    return url[found.end() :] if found is not None else url
 
 
 def load_toml(path: Path, text: str) -> dict[str, Any]:
