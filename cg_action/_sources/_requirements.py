@@ -6,10 +6,14 @@ pip would install:
 * Lines are split as ``str.splitlines`` does; a line ending in ``\\`` is joined with the next
   (not when it is a full-line comment), and the joined line takes the number of its first
   physical line. ``#`` starts a comment at the start of a line or after whitespace.
-* ``${NAME}`` (upper-case letters, digits, ``_``) is expanded from the environment; an unset or
-  empty variable stays as written; ``$NAME`` and ``${lower}`` are never expanded. Expanded
-  values are used only to understand a requirement or an include; ``IndexOption.value``,
-  ``Dependency.url`` and every message keep the text as written.
+* ``${NAME}`` (upper-case letters, digits, ``_``) is expanded from the environment only in
+  URLs, paths and include values, never in a name, version or marker (a problem says so), and
+  never from a variable that may hold a credential: ``CHAINGUARD_*``, ``GITHUB_*``,
+  ``ACTIONS_*``, ``RUNNER_*``, ``CG_ACTION_*``, or one whose value is (or holds) a credential the
+  run holds. An unset, empty or refused variable stays as written; a line that needed it gets a
+  problem naming it. ``$NAME`` and ``${lower}`` are never expanded. Expanded text is only used
+  to tell what a line means (URL or path, which local file to read); ``IndexOption.value``,
+  ``Dependency.url`` (without user-info) and every message keep the text as written.
 * A line is a requirement (with per-requirement ``--hash`` / ``--config-settings``), an
   ``-e``/``--editable`` requirement, an include (``-r``/``-c``, relative to the including
   file), or option lines kept as ``IndexOption`` under their long names.
@@ -18,6 +22,11 @@ pip would install:
   file is read once (pip reads a file included twice twice); a cycle or an unreadable include
   is a problem at the ``-r``/``-c`` line. With ``root``, includes outside that folder are
   refused, and only regular files are ever read. Remote includes are a problem, not fetched.
+* Every file is hostile: includes are followed at most ``MAX_INCLUDE_DEPTH`` files deep and
+  never into a ``.git`` folder; reading stops after ``MAX_PROBLEMS`` problems or
+  ``MAX_REQUIREMENTS`` requirements; a message quotes at most a short excerpt of a line, with
+  anything like a credential removed; the time taken grows linearly with the text, whatever
+  it holds.
 * Where cg-action is stricter than pip, it says so with a problem and still reads the line:
   options pip silently ignores (``--index-url`` on a requirement line, a second ``-r``),
   ``--hash`` values that are not a digest of the right length, ``--hash`` with no
