@@ -5,9 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
+import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -82,26 +86,70 @@ def test_policy_ignore_without_reason_is_an_error_at_its_line(tmp_path: Path) ->
     assert "reason" in str(caught.value)
 
 
-def test_demo_runs_offline_through_the_module_entry_point() -> None:
+def _demo_folder(text: str) -> Path:
+    (line,) = [line for line in text.splitlines() if line.startswith("The sample project")]
+    return Path(line.rsplit(": ", 1)[1])
+
+
+def test_demo_runs_offline_through_the_module_entry_point(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "cg_action", "demo"],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
     )
-    assert result.returncode == 0, result.stderr
+    # One sample pin is on no index: the demo fails like a check of a pull request would.
+    assert result.returncode == 1, result.stderr
+    assert "This is what a failing pull request looks like" in result.stdout
+    assert "Failing: 1 (fails on: missing)" in result.stdout
     for status in ("chainguard", "fallback", "locked-upstream", "missing", "not-indexed"):
         assert f"→ {status}" in result.stdout
     assert "SAMPLE" in result.stdout
     assert "Chainguard coverage: 4 of 8 (50.0%)" in result.stdout
+    # The project stays where the output says, and rewrite is suggested on it, not on ".".
+    project = _demo_folder(result.stdout)
+    assert project.is_relative_to(tmp_path)
+    assert (project / "requirements.txt").is_file()
+    assert f"python -m cg_action rewrite --diff {project}\n" in result.stdout
 
 
-def test_demo_json_is_valid_json_on_stdout() -> None:
+def test_demo_shows_every_line_its_report_cites(tmp_path: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
-    assert main(["demo", "--format", "json"], env={}, out=out, err=err) == 0
+    with mock.patch.object(tempfile, "tempdir", str(tmp_path)):
+        code = main(["demo"], env={}, out=out, err=err)
+    assert code == 1, err.getvalue()
+    text = out.getvalue()
+    shown = dict(
+        (int(m.group(1)), m.group(2)) for m in re.finditer(r"^ {0,3}(\d+)  (.*)$", text, re.M)
+    )
+    on_disk = (_demo_folder(text) / "requirements.txt").read_text().splitlines()
+    assert shown == dict(enumerate(on_disk, 1))
+    cited = re.findall(r"^requirements\.txt:(\d+): (\S+?)[=>@ ]", text, re.M)
+    assert len(cited) == 9
+    for line, name in cited:
+        assert shown[int(line)].startswith((name, f"-e ./vendored/{name}")), (line, name)
+
+
+def test_rewrite_suggested_by_the_demo_changes_only_the_sample_project(tmp_path: Path) -> None:
+    with mock.patch.object(tempfile, "tempdir", str(tmp_path)):
+        out = io.StringIO()
+        main(["demo"], env={}, out=out, err=io.StringIO())
+    project = _demo_folder(out.getvalue())
+    diff = io.StringIO()
+    assert main(["rewrite", "--diff", str(project)], env={}, out=diff, err=io.StringIO()) == 0
+    assert f"+++ b{project}/pip.conf" in diff.getvalue()
+    assert "+index-url = https://libraries.cgr.dev/python/simple/" in diff.getvalue()
+
+
+def test_demo_json_is_valid_json_on_stdout(tmp_path: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    with mock.patch.object(tempfile, "tempdir", str(tmp_path)):
+        assert main(["demo", "--format", "json"], env={}, out=out, err=err) == 1
     report = json.loads(out.getvalue())
     assert report["summary"]["missing"] == 1
+    assert (_demo_folder(err.getvalue()) / "requirements.txt").is_file()
 
 
 def test_help_lists_commands_and_exit_codes() -> None:

@@ -1,13 +1,17 @@
 """``demo``: a first run with no credentials and no network.
 
-Starts the SAMPLE index on 127.0.0.1, copies the bundled example project to a temporary
-folder, checks it against the sample (with a sample PyPI as the fallback) and shows the report.
+Starts the SAMPLE index on 127.0.0.1, writes the bundled example project to a new temporary
+folder (kept, so the lines the report cites can be opened), shows its requirements file with
+line numbers, checks it against the sample (with a sample PyPI as the fallback) and shows the
+report. It exits with the check's own code: 1, since one sample pin is on no index, which is
+what a failing pull request looks like.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TextIO
 
 from cg_action._models import ExitCode
@@ -27,36 +31,27 @@ def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
-    """Run the demo; exits 0 when the check itself ran, whatever it found."""
-    import shutil
+    """Run the demo; exit as ``check`` does on the sample project (1: a pin fails)."""
     import tempfile
-    from importlib import resources
     from pathlib import Path
 
     from cg_action._cli import main
-    from cg_action._demo._server import sample_digest, sample_index
+    from cg_action._demo._server import sample_index
 
-    with tempfile.TemporaryDirectory(prefix="cg-action-demo-") as temp, sample_index() as base:
-        project = Path(temp) / "example-project"
-        source = resources.files("cg_action._demo").joinpath("project")
-        project.mkdir()
-        for entry in source.iterdir():
-            if entry.is_file():
-                (project / entry.name).write_text(entry.read_text("utf-8"), "utf-8")
-        requirements = project / "requirements.txt"
-        requirements.write_text(
-            requirements.read_text("utf-8").replace(
-                "PYPI_URLLIB3_DIGEST", sample_digest("pypi", "urllib3-2.2.2-py3-none-any.whl")
-            ),
-            "utf-8",
-        )
-        local = project / "vendored" / "localtool"
-        local.mkdir(parents=True)
-        (local / "pyproject.toml").write_text('[project]\nname = "localtool"\nversion = "0.1"\n')
-        (out if args.format == "text" else err).write(
+    project = Path(tempfile.mkdtemp(prefix="cg-action-demo-")) / "example-project"
+    with sample_index() as base:
+        requirements = _write_project(project)
+        notes = out if args.format == "text" else err
+        notes.write(
             "cg-action demo: checking a SAMPLE project against a SAMPLE index on "
             f"{base} (made-up data, not real Chainguard content)\n\n"
+            f"The sample project (kept, to look at or try commands on): {project}\n"
         )
+        if args.format == "text":
+            out.write(f"{requirements.name}:\n")
+            lines = requirements.read_text("utf-8").splitlines()
+            out.writelines(f"{number:4}  {line}\n" for number, line in enumerate(lines, 1))
+        notes.write("\n")
         code = main(
             [
                 "check",
@@ -82,13 +77,53 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
             out=out,
             err=err,
         )
-        shutil.rmtree(project, ignore_errors=True)
-    if code in (ExitCode.OK, ExitCode.FINDINGS):
-        if args.format == "text":
-            out.write(
-                "\nThis was a demo. Check your own project with:\n"
-                "  export CHAINGUARD_PYTHON_IDENTITY_ID=... CHAINGUARD_PYTHON_TOKEN=...\n"
-                "  python -m cg_action check .\n"
-            )
-        return ExitCode.OK
+    if code in (ExitCode.OK, ExitCode.FINDINGS) and args.format == "text":
+        out.write(_closing(project, code))
     return code
+
+
+def _write_project(project: Path) -> Path:
+    """Write the example project into ``project``; return its requirements file."""
+    from importlib import resources
+
+    from cg_action._demo._server import sample_digest
+
+    source = resources.files("cg_action._demo").joinpath("project")
+    project.mkdir()
+    for entry in source.iterdir():
+        if entry.is_file():
+            (project / entry.name).write_text(entry.read_text("utf-8"), "utf-8")
+    requirements = project / "requirements.txt"
+    requirements.write_text(
+        requirements.read_text("utf-8").replace(
+            "PYPI_URLLIB3_DIGEST", sample_digest("pypi", "urllib3-2.2.2-py3-none-any.whl")
+        ),
+        "utf-8",
+    )
+    local = project / "vendored" / "localtool"
+    local.mkdir(parents=True)
+    (local / "pyproject.toml").write_text('[project]\nname = "localtool"\nversion = "0.1"\n')
+    return requirements
+
+
+def _closing(project: Path, code: int) -> str:
+    """What the run showed, and what to try next on the sample project (not the current folder)."""
+    import shlex
+
+    folder = shlex.quote(str(project))
+    if code == ExitCode.FINDINGS:
+        verdict = (
+            "\nThis is what a failing pull request looks like: a pin at the --fail-on level\n"
+            "(missing) fails the run, so the demo exits 1, as `cg-action check` would.\n"
+        )
+    else:
+        verdict = "\nNothing reached the --fail-on level (missing): the demo exits 0.\n"
+    return (
+        f"{verdict}"
+        "\nThe steps above are for your own project, in the current folder. To try `rewrite`\n"
+        "on the sample project instead (--diff only prints the change to its pip.conf):\n"
+        f"  python -m cg_action rewrite --diff {folder}\n"
+        "\nCheck your own project with:\n"
+        "  export CHAINGUARD_PYTHON_IDENTITY_ID=... CHAINGUARD_PYTHON_TOKEN=...\n"
+        "  python -m cg_action check .\n"
+    )
