@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from cg_action._report._github import OUTPUT_NAMES
 from tests._offline_install import base_python, build_wheelhouse, offline_pip_env
 from tests._servers import pypiserver
 from tests._wheels import make_wheel
@@ -66,7 +67,11 @@ def test_the_action_is_well_formed() -> None:
         assert "default" in spec, name
     assert action["inputs"]["github-token"]["default"] == "${{ github.token }}"
     assert action["inputs"]["comment"]["default"] == "on-findings"
-    assert set(action["outputs"]) == {*STATUSES, "coverage", "report"}
+    assert set(action["outputs"]) == {*STATUSES, "coverage", "checked", "failing", "report"}
+    assert set(action["outputs"]) == set(OUTPUT_NAMES)  # what the check step writes
+    for name, spec in action["outputs"].items():
+        assert spec["description"], name
+        assert spec["value"] == f"${{{{ steps.check.outputs.{name} }}}}", name
     steps = action["runs"]["steps"]
     assert "::add-mask::" in steps[0]["run"]  # masking comes before anything else
     for step in steps:
@@ -99,7 +104,8 @@ def _action_path(tmp_path: Path) -> Path:
 
 def _run_action(
     tmp_path: Path, inputs: dict[str, str], workspace: Path, extra_env: dict[str, str]
-) -> tuple[list[subprocess.CompletedProcess[str]], dict[str, str]]:
+) -> tuple[list[subprocess.CompletedProcess[str]], dict[str, str], dict[str, dict[str, str]]]:
+    """Run the steps; their results, the Action's outputs, and what each step id wrote."""
     action = _action()
     values = {name: spec.get("default", "") for name, spec in action["inputs"].items()}
     values.update(inputs)
@@ -141,6 +147,7 @@ def _run_action(
     context["runner.temp"] = str(runner_temp)
     results = []
     outputs: dict[str, str] = {}
+    written: dict[str, dict[str, str]] = {}
     for index, step in enumerate(action["runs"]["steps"]):
         if "uses" in step:
             continue
@@ -163,6 +170,7 @@ def _run_action(
         results.append(result)
         step_outputs = _read_outputs(output_file)
         if "id" in step:
+            written[step["id"]] = step_outputs
             for name, value in step_outputs.items():
                 context[f"steps.{step['id']}.outputs.{name}"] = value
         if result.returncode != 0:
@@ -172,7 +180,7 @@ def _run_action(
             outputs[name] = _evaluate(spec["value"], context)
         except AssertionError:
             outputs[name] = ""
-    return results, outputs
+    return results, outputs, written
 
 
 def _read_outputs(path: Path) -> dict[str, str]:
@@ -213,7 +221,7 @@ def test_runs_like_a_runner(tmp_path: Path) -> None:
     python3.chmod(0o755)
     offline_pip["PATH"] = f"{shims}{os.pathsep}{os.environ['PATH']}"
     with pypiserver(primary) as cg_index, pypiserver(fallback) as pypi_index:
-        results, outputs = _run_action(
+        results, outputs, written = _run_action(
             tmp_path,
             {
                 "working-directory": "examples/github-action",
@@ -251,6 +259,10 @@ def test_runs_like_a_runner(tmp_path: Path) -> None:
     assert outputs["fallback"] == "1"
     assert outputs["missing"] == "1"
     assert outputs["coverage"] == "50.0"
+    assert outputs["checked"] == "4"
+    assert outputs["failing"] == "1"
+    # Every output the check step writes is declared, and every declared one is written.
+    assert set(written["check"]) == set(_action()["outputs"])
     report = json.loads(Path(outputs["report"]).read_text())
     assert report["summary"]["missing"] == 1
     summary = (tmp_path / "summary.md").read_text()
