@@ -14,12 +14,15 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from types import TracebackType
 from typing import TextIO
 
 from cg_action import __version__
 from cg_action._errors import CgActionError, IndexAccessError
 from cg_action._models import ExitCode
 from cg_action._urls import redact_text
+
+logger = logging.getLogger(__name__)
 
 # name -> module under cg_action._commands; imported only when its parser is built.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -89,6 +92,15 @@ class _PrintableFormatter(logging.Formatter):
 
         record.message = printable(redact_text(record.message))
         return super().formatMessage(record)
+
+    def formatException(
+        self,
+        ei: tuple[type[BaseException], BaseException, TracebackType | None]
+        | tuple[None, None, None],
+    ) -> str:
+        from cg_action._report._escape import printable
+
+        return printable(redact_text(super().formatException(ei)), keep_newlines=True)
 
 
 def _diagnostic(exc: CgActionError) -> str:
@@ -167,3 +179,29 @@ def _main(argv: list[str], env: Mapping[str, str], out: TextIO, err: TextIO) -> 
         return 130
     except BrokenPipeError:
         return ExitCode.OK
+    except Exception as exc:  # a bug: no layer turned this error into a message
+        logger.debug("where it happened:", exc_info=True)  # shown with -vv
+        err.write(_unexpected(exc))
+        return ExitCode.INDEX if _is_network_error(exc) else ExitCode.INPUT
+
+
+def _unexpected(exc: Exception) -> str:
+    """One line for an error cg-action did not expect: what it says, and to report it."""
+    from cg_action._report._escape import printable
+
+    what = str(exc)
+    if isinstance(exc, OSError) and exc.filename is not None:
+        what = f"{exc.filename}: {exc.strerror or exc}"
+    what = printable(redact_text(what))
+    return (
+        f"cg-action: error: {type(exc).__name__}: {what} (an error cg-action does not "
+        "handle yet: please report it, with the output of -vv)\n"
+    )
+
+
+def _is_network_error(exc: Exception) -> bool:
+    """Whether ``exc`` comes from talking to a server (exit 3) rather than from the input."""
+    if isinstance(exc, ConnectionError | TimeoutError):
+        return True
+    module = type(exc).__module__
+    return module.split(".")[0] in ("httpx", "httpcore", "h11", "ssl", "socket")

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from cg_action._errors import UsageError
+
 CHAINGUARD_HOST = "libraries.cgr.dev"
 CHAINGUARD_INDEX = "https://libraries.cgr.dev/python/simple/"
 CHAINGUARD_REMEDIATED_INDEX = "https://libraries.cgr.dev/python-remediated/simple/"
@@ -126,9 +128,19 @@ def _schemeless_userinfo(word: str, end: int) -> tuple[int, int] | None:
     return word.rfind("=", 0, colon) + 1, at + 1
 
 
+class InvalidURLError(UsageError, ValueError):
+    """A URL that cannot be parsed (``http://[::1``): a usage error, and still a ValueError."""
+
+
 def split_credentials(url: str) -> tuple[str, str | None, str | None]:
-    """(url without user-info, username, password), percent-decoded."""
-    parts = urlsplit(url)
+    """(url without user-info, username, password), percent-decoded.
+
+    Raises ``InvalidURLError`` for a URL that cannot be parsed.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise InvalidURLError(f"not a valid URL: {redact_text(url)!r} ({exc})") from exc
     if "@" not in parts.netloc:
         return url, None, None
     userinfo, _, host = parts.netloc.rpartition("@")

@@ -10,8 +10,10 @@ that pre-commit shows the change. Notes on credentials go to stderr with ``--dif
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Mapping
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from cg_action._commands._options import (
     add_fallback_options,
@@ -75,6 +77,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         CHAINGUARD_REMEDIATED_INDEX,
         PYPI_INDEX,
         normalize_index_url,
+        redact_text,
     )
 
     urls = {
@@ -83,6 +86,15 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         "--fallback-index-url": args.fallback_index_url or PYPI_INDEX,
     }
     for option, url in urls.items():
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UsageError(
+                f"{option}: {redact_text(url)!r} is not an http(s) URL of an index, e.g. "
+                f"{CHAINGUARD_INDEX}"
+            )
         if userinfo_of(url) is not None:
             raise UsageError(
                 f"{option} carries credentials; they are never written into files: give the "
@@ -96,6 +108,9 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         fallback_index_url=normalize_index_url(urls["--fallback-index-url"]),
     )
     paths = paths_from(args, env)
+    for path in paths:
+        if not os.path.lexists(path):
+            raise UsageError(f"{printable(str(path))}: no such file or directory")
     pip_config = env_path(env, "PIP_CONFIG_FILE")
     plans: list[FilePlan] = []
     for path, fmt in find_config_files(paths, pip_config_file=pip_config):

@@ -347,3 +347,61 @@ def test_a_real_rewrite_in_github_actions_logs_no_command(tmp_path: Path) -> Non
     assert "cg-action: INFO: rewrote evil\\n::stop-commands::pwned" in result.stderr
     assert_no_forged_command(result.stdout)
     assert_no_forged_command(result.stderr)
+
+
+# --- errors nobody mapped ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "--offline", "--index-url", "http://[::1", "."],
+        ["check", "--offline", "--fallback-index-url", "http://u:s3cr3tT0kenValue42@[::1", "."],
+        ["rewrite", "--index-url", "http://[::1/", "."],
+        ["rewrite", "--index-url", "not-a-url", "."],
+        ["rewrite", "no-such-folder"],
+    ],
+    ids=" ".join,
+)
+def test_bad_input_is_exit_2_with_a_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    (tmp_path / "requirements.txt").write_text("flask==3.0.0\n")
+    (tmp_path / "pip.conf").write_text("[global]\nindex-url = https://pypi.org/simple\n")
+    monkeypatch.chdir(tmp_path)
+    out, err = io.StringIO(), io.StringIO()
+    code = main(args, env={"CG_ACTION_CACHE_DIR": str(tmp_path / "cache")}, out=out, err=err)
+    assert code == 2, err.getvalue()
+    assert err.getvalue().startswith("cg-action: error: ")
+    assert "s3cr3tT0kenValue42" not in err.getvalue()
+    assert (tmp_path / "pip.conf").read_text() == "[global]\nindex-url = https://pypi.org/simple\n"
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (RuntimeError("boom at https://u:s3cr3tT0kenValue42@h/x\n::add-mask::zz"), 2),
+        (FileNotFoundError(2, "No such file or directory", "evil\n::stop-commands::q"), 2),
+        (ConnectionResetError(104, "Connection reset by peer"), 3),
+    ],
+)
+def test_an_error_nobody_mapped_is_one_redacted_line_asking_for_a_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception, code: int
+) -> None:
+    from cg_action._commands import _list
+
+    def broken(*args: object) -> int:
+        raise error
+
+    monkeypatch.setattr(_list, "run", broken)  # stands for any bug in a command
+    monkeypatch.chdir(tmp_path)
+    for env in ({}, {"GITHUB_ACTIONS": "true"}):
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["list"], env=env, out=out, err=err) == code
+        text = err.getvalue()
+        assert text.count("\n") == 1
+        assert text.startswith("cg-action: error: ")
+        assert "please report" in text
+        assert "s3cr3tT0kenValue42" not in text
+        assert "Traceback" not in text
+        assert_no_forged_command(text)
