@@ -7,13 +7,25 @@ through ``_direct``'s one-thread loop; everything else (``https`` with HTTP/2 wh
 file probes and ranges) through an ``httpx.AsyncClient`` on a private event loop in a
 background thread. An ``IndexClient`` is used by one thread at a time.
 
-What an answer means:
-- 200 with a simple page (PEP 691 JSON or PEP 503 HTML) -> ``Found``;
-- a clean 404 or 410 -> ``Absent``;
-- 401 or 403 -> ``IndexAuthError`` for the whole call (credentials or entitlement);
+What an answer means (every answer is untrusted: it may come from a hostile server):
+- 200 with a simple page (PEP 691 JSON or PEP 503 HTML) -> ``Found``; a 200 that does not prove
+  it is this project's page (a maintenance or login page, a page cut short, another project's
+  page: the rules are in ``_html`` and ``_json``) -> ``Unavailable``;
+- a clean 404 or 410 from the index -> ``Absent``; but after a redirect out of the index (another
+  host, or a path outside the index's, such as a login page), a 404 or a page listing no files
+  -> ``Unavailable``: only the index itself can say a project is missing;
+- 401 or 403 from the index's own origin -> ``IndexAuthError`` for the whole call (credentials
+  or entitlement); from another origin (after a redirect, or a file host) -> that project or
+  file alone fails;
 - anything else, after retries (connect errors, timeouts, 429, 5xx) or at once (oversized,
   truncated or malformed page, wrong content type, redirect loop) -> ``Unavailable`` with a
   short reason. Never ``Absent``.
+
+Limits hold whatever a server sends, on both transports: a wall-clock deadline per project or
+file (``total_timeout``, retries included) and for everything the client asks
+(``time_limit``, from its creation), which a server dripping one byte at a time meets like any
+other; a size limit on every body read (pages: ``max_page_bytes``, once inflated too; a range:
+the bytes asked for; an error body: 64 KiB). What runs out of either is ``Unavailable``.
 
 Credentials go with the first request and only to the index's own origin; no URL with
 credentials is logged, stored or put into an exception or a reason. httpx is imported only
@@ -163,6 +175,7 @@ class _PageResponse:
     page_url: str = ""
     etag: str | None = None
     last_modified: str | None = None
+    outside_index: bool = False  # a redirect led out of the index's host or path
 
 
 def decode_page(
@@ -589,6 +602,7 @@ class IndexClient:
                             current, status, response.headers.get("location"), seen
                         )
                         continue
+                    _refuse_elsewhere(status, current, index)
                     if status == 401:
                         raise IndexAuthError(
                             f"{redact_url(index.url)} refused the credentials (HTTP 401)"
@@ -726,6 +740,16 @@ class IndexClient:
                 fetched_at=time.time(),
             )
         answer = self._decode_entry(page, name, index_url)
+        if result.outside_index and (
+            isinstance(answer, Absent) or (isinstance(answer, Found) and not answer.project.files)
+        ):
+            # a login or error page elsewhere says nothing about the project
+            said = "HTTP 404" if isinstance(answer, Absent) else "a page without files"
+            answer = Unavailable(
+                name=name,
+                index_url=index_url,
+                reason=f"redirected outside the index to {result.page_url}, which answered {said}",
+            )
         if self._cache is not None and not isinstance(answer, Unavailable):
             if isinstance(answer, Found) and page.content_type != STORED_TYPE:
                 # keep the parsed project, not the page: a warm run then parses nothing
@@ -876,12 +900,16 @@ class IndexClient:
                         return None  # httpx asks again from the start
                     raise _GaveUp(f"redirect to an unsupported URL {current}")
                 continue
+            _refuse_elsewhere(status, current, index)
             _raise_for_auth(status, index, auth)
             try:
                 body = inflate(response.headers.get("content-encoding"), response.body, limit)
             except BodyTooLarge as exc:
                 raise _GaveUp(str(exc)) from exc
-            return _page_result(status, response.reason, response.headers, body, current, entry)
+            result = _page_result(status, response.reason, response.headers, body, current, entry)
+            if not is_within_index(current, index.url):
+                result = dataclasses.replace(result, outside_index=True)
+            return result
         raise _GaveUp(f"too many redirects (more than {MAX_REDIRECTS})")
 
     # -- files -----------------------------------------------------------------------------------
@@ -1064,6 +1092,28 @@ def inflate(encoding: str | None, body: bytes, limit: int) -> bytes:
     if len(data) > limit:
         raise BodyTooLarge(f"page larger than {limit} bytes once inflated")
     return data
+
+
+def is_within_index(url: str, index_url: str) -> bool:
+    """Whether ``url`` is on the index's host, under the index's path (any scheme or port:
+    an index moving from http to https stays itself)."""
+    try:
+        target, index = urlsplit(url), urlsplit(index_url)
+        target_host, index_host = target.hostname, index.hostname
+    except ValueError:
+        return False
+    if (target_host or "").lower() != (index_host or "").lower():
+        return False
+    prefix = index.path if index.path.endswith("/") else index.path + "/"
+    return target.path.startswith(prefix)
+
+
+def _refuse_elsewhere(status: int, url: str, index: IndexConfig) -> None:
+    """A 401 or 403 from another origin (reached by a redirect, or a file host) is that
+    answer's failure alone (``_GaveUp``); only the index's own refusal stops the run."""
+    if status in (401, 403) and not is_same_origin(url, index.url):
+        origin = urlsplit(url).netloc.rpartition("@")[2]
+        raise _GaveUp(f"HTTP {status} from {origin}, another host than the index's")
 
 
 def _raise_for_auth(status: int, index: IndexConfig, auth: str | None) -> None:

@@ -156,8 +156,28 @@ _RAW_END = {
 }
 
 
-def scan_page(text: str, handlers: PageHandlers) -> None:
-    """Call ``handlers`` for each tag and text of ``text``, in one pass (see the docstring)."""
+class _Cut(Exception):
+    """The page ended inside a construct: ``what`` names it."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+def scan_page(text: str, handlers: PageHandlers) -> str | None:
+    """Call ``handlers`` for each tag and text of ``text``, in one pass (see the docstring).
+
+    Return what the page ended inside of (``"a tag"``, ``"a comment"``, ...), or None when it
+    ended between constructs; what was cut off is dropped, as a browser drops it.
+    """
+    try:
+        _scan(text, handlers)
+    except _Cut as cut:
+        return cut.what
+    return None
+
+
+def _scan(text: str, handlers: PageHandlers) -> None:
     end = len(text)
     position = 0
     while position < end:
@@ -176,27 +196,30 @@ def scan_page(text: str, handlers: PageHandlers) -> None:
                 position = _scan_tag(text, less + 2, handlers, is_end=True)
             elif after == ">":  # "</>": nothing
                 position = less + 3
-            elif not after:  # "</" at the very end is text
-                handlers.handle_data("</")
-                position = end
+            elif not after:
+                raise _Cut("an end tag")
             else:  # "</ x>" and the like: a bogus comment up to the next ">"
-                position = _after(text, ">", less + 2)
+                position = _after(text, ">", less + 2, "a comment")
         elif following == "!":
             if text.startswith("<!--", less):
                 position = _skip_comment(text, less + 4)
             else:  # a doctype, CDATA outside foreign content, a bogus comment
-                position = _after(text, ">", less + 2)
+                position = _after(text, ">", less + 2, "a declaration")
         elif following == "?":  # a processing instruction: a bogus comment
-            position = _after(text, ">", less + 2)
+            position = _after(text, ">", less + 2, "a processing instruction")
+        elif not following:
+            raise _Cut("a tag")
         else:  # a "<" that starts nothing is text
             handlers.handle_data("<")
             position = less + 1
 
 
-def _after(text: str, marker: str, start: int) -> int:
-    """Just past the next ``marker`` from ``start``; the end of ``text`` when there is none."""
+def _after(text: str, marker: str, start: int, what: str) -> int:
+    """Just past the next ``marker`` from ``start``; ``_Cut(what)`` when there is none."""
     found = text.find(marker, start)
-    return len(text) if found < 0 else found + len(marker)
+    if found < 0:
+        raise _Cut(what)
+    return found + len(marker)
 
 
 def _span_end(pattern: re.Pattern[str], text: str, start: int) -> int:
@@ -212,13 +235,15 @@ def _skip_comment(text: str, start: int) -> int:
     if text.startswith("->", start):  # "<!--->"
         return start + 2
     found = _COMMENT_END.search(text, start)
-    return len(text) if found is None else found.end()
+    if found is None:
+        raise _Cut("a comment")
+    return found.end()
 
 
 def _scan_tag(text: str, start: int, handlers: PageHandlers, *, is_end: bool) -> int:
     """Read the tag whose name starts at ``start``; call its handler; return where it ends.
 
-    A tag cut off by the end of the page (an unterminated quote included) is dropped.
+    A tag cut off by the end of the page (an unterminated quote included) raises ``_Cut``.
     """
     end = len(text)
     position = _span_end(_TAG_NAME, text, start)
@@ -239,12 +264,12 @@ def _scan_tag(text: str, start: int, handlers: PageHandlers, *, is_end: bool) ->
                 position = end
             break
         if (double is not None and not double_end) or (single is not None and not single_end):
-            return end  # an unterminated quoted value runs to the end of the page
+            raise _Cut("a quoted attribute value")
         value = double if double is not None else single if single is not None else bare
         attrs.append((attr_name.lower(), html.unescape(value) if value else value))
         position = after
-    if not closed_by:  # the page ended inside the tag
-        return end
+    if not closed_by:
+        raise _Cut("a tag")
     if is_end:
         handlers.handle_endtag(name)
         return position
@@ -259,7 +284,9 @@ def _scan_tag(text: str, start: int, handlers: PageHandlers, *, is_end: bool) ->
     if raw_end is None:
         return position
     found_end = raw_end.search(text, position)
-    stop = end if found_end is None else found_end.start()
+    if found_end is None:
+        raise _Cut(f"a {name} element")
+    stop = found_end.start()
     if name in _ESCAPABLE_TEXT and stop > position:
         handlers.handle_data(html.unescape(text[position:stop]))
     return stop
@@ -389,7 +416,9 @@ def parse_html_page(
     parser = _SimplePageParser()
     if not feed_plain_page(text, parser):
         parser = _SimplePageParser()
-        scan_page(text, parser)
+        cut = scan_page(text, parser)
+        if cut is not None:  # a page cut short may lack the very file asked about
+            raise PageError(f"the page ends inside {cut}: it was cut short or is not HTML")
     parser.close()
     version = parser.repository_version
     if version is not None and version.split(".", 1)[0].strip() not in ("", "1"):
@@ -402,7 +431,10 @@ def parse_html_page(
         found = _file_from_anchor(anchor, base_url, name)
         if found is not None:
             files.append(found)
-    if not files and version is None and not _names_the_project(parser.headings, name):
+    named = _named_projects(parser.headings)
+    if named and name not in named:
+        raise PageError(f"the page is the one of another project ({sorted(named)[0]})")
+    if not files and version is None and not named:
         raise PageError(
             "the answer is not a simple index page (no distribution links, no "
             "pypi:repository-version marker, no 'Links for' heading naming the project)"
@@ -418,10 +450,11 @@ def parse_html_page(
 _LINKS_FOR = re.compile(r"links\s+for\s+(\S+)\s*\Z", re.IGNORECASE)
 
 
-def _names_the_project(headings: list[str], name: NormalizedName) -> bool:
-    """Whether a title or h1 reads ``... Links for <name>`` (any case, any spelling of it)."""
+def _named_projects(headings: list[str]) -> set[NormalizedName]:
+    """The projects a title or h1 names as ``... Links for <name>`` (any case or spelling)."""
+    named: set[NormalizedName] = set()
     for heading in headings:
         found = _LINKS_FOR.search(heading.strip())
-        if found is not None and canonicalize_name(found.group(1)) == name:
-            return True
-    return False
+        if found is not None:
+            named.add(canonicalize_name(found.group(1)))
+    return named

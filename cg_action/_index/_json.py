@@ -2,6 +2,9 @@
 
 Every value is untrusted: a wrong type makes the whole page unreadable (``PageError`` naming
 the key path), never a silently wrong answer. Relative file URLs are resolved against the page.
+A page that names another project, or that lists no files without PEP 691's
+``meta.api-version``, is not taken as this project's page (an empty answer must prove it is one
+before it can say "no files").
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from packaging.utils import NormalizedName
+from packaging.utils import NormalizedName, canonicalize_name
 
 from cg_action._index._files import PageError, build_file, versions_from
 from cg_action._models import Hash, IndexFile, IndexProject
@@ -86,12 +89,16 @@ def parse_json_page(
         raise PageError("malformed JSON page: nested too deeply") from None
     page = _expect(document, dict, "(page)")
     meta = page.get("meta", {})
-    if isinstance(meta, dict):
-        api_version = str(meta.get("api-version", "1.0"))
+    declared_version = meta.get("api-version") if isinstance(meta, dict) else None
+    if declared_version is not None:
+        api_version = str(declared_version)
         if api_version.split(".", 1)[0] != "1":
             raise PageError(f"unsupported simple API version {api_version!r} (this tool reads 1.x)")
     if "files" not in page:
         raise PageError("the answer is not a simple index page (no 'files' key)")
+    page_name = page.get("name")
+    if isinstance(page_name, str) and page_name and canonicalize_name(page_name) != name:
+        raise PageError(f"the page is the one of another project ({page_name[:100]!r})")
     entries = _expect(page["files"], list, "files")
     files: list[IndexFile] = []
     for index, entry in enumerate(entries):
@@ -104,6 +111,10 @@ def parse_json_page(
             str(_expect(v, str, f"versions[{i}]"))
             for i, v in enumerate(_expect(declared, list, "versions"))
         ]
+    if not entries and declared_version is None:
+        # PEP 691 pages always carry meta.api-version: an empty list without it is no
+        # evidence that the project has no files
+        raise PageError("the answer is not a simple index page (no files, no meta.api-version)")
     return IndexProject(
         name=name,
         index_url=redact_url(index_url),
