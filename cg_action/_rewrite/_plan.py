@@ -250,16 +250,18 @@ def ensure_writable(path: Path, *, root: Path | None = None) -> os.stat_result:
         )
         err.hint = "make the folder writable, or run as a user who may write there"
         raise err
-    if hasattr(os, "geteuid") and os.geteuid() != 0:
-        groups = {os.getegid(), *os.getgroups()}
-        if status.st_uid != os.geteuid() or status.st_gid not in groups:
-            err = RewriteError(
-                f"{shown}: the file belongs to another user or group (uid {status.st_uid}, gid "
-                f"{status.st_gid}); a rewrite would make it this user's, so cg-action refuses"
-            )
-            err.hint = "run as the file's owner"
-            raise err
+    if hasattr(os, "geteuid") and os.geteuid() not in (0, status.st_uid):
+        raise _foreign_owner(path, status)
     return status
+
+
+def _foreign_owner(path: Path, status: os.stat_result) -> RewriteError:
+    err = RewriteError(
+        f"{_shown(path)}: the file belongs to another user or group (uid {status.st_uid}, gid "
+        f"{status.st_gid}); a rewrite would give it to this user, so cg-action refuses"
+    )
+    err.hint = "run as the file's owner"
+    return err
 
 
 def write_atomically(path: Path, data: bytes, *, root: Path | None = None) -> None:
@@ -290,17 +292,19 @@ def write_atomically(path: Path, data: bytes, *, root: Path | None = None) -> No
             handle.flush()
             os.fsync(handle.fileno())
         if status is not None:
-            if hasattr(os, "chown") and (os.stat(temp).st_uid, os.stat(temp).st_gid) != (
-                status.st_uid,
-                status.st_gid,
-            ):
-                os.chown(temp, status.st_uid, status.st_gid)
+            made = os.stat(temp)
+            owner = (status.st_uid, status.st_gid)
+            if hasattr(os, "chown") and (made.st_uid, made.st_gid) != owner:
+                try:
+                    os.chown(temp, *owner)
+                except PermissionError as exc:  # a group this user is not in
+                    raise _foreign_owner(path, status) from exc
             os.chmod(temp, stat.S_IMODE(status.st_mode))  # after chown, which clears set-id bits
         os.replace(temp, target)
     except OSError as exc:
         temp.unlink(missing_ok=True)
         raise _write_error(path, exc) from exc
-    except BaseException:
+    except BaseException:  # RewriteError, KeyboardInterrupt: nothing is left behind
         temp.unlink(missing_ok=True)
         raise
     try:

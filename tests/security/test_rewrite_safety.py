@@ -181,12 +181,13 @@ def as_nobody(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     try:
         yield root
     finally:
-        os.seteuid(0)
         shutil.rmtree(top)
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="acting as another user takes root")
-@pytest.mark.parametrize("case", ["folder not writable", "file of another owner"])
+@pytest.mark.parametrize(
+    "case", ["folder not writable", "file of another owner", "group this user is not in"]
+)
 def test_a_user_without_the_rights_gets_exit_2_and_no_traceback(as_nobody: Path, case: str) -> None:
     root = as_nobody
     conf = root / "pip.conf"
@@ -195,13 +196,21 @@ def test_a_user_without_the_rights_gets_exit_2_and_no_traceback(as_nobody: Path,
     if case == "folder not writable":
         root.chmod(0o755)  # root's folder: no temporary file can be made there
         os.chown(conf, 65534, 65534)
-    else:
+    elif case == "file of another owner":
         root.chmod(0o777)  # a rename would work, but the file is root's
-    os.seteuid(65534)  # real permission errors from here on (the fixture switches back)
+    else:
+        root.chmod(0o777)
+        os.chown(conf, 65534, 0)  # this user's file, in root's group
+    groups = os.getgroups()
+    os.setgroups([])
+    os.setegid(65534)
+    os.seteuid(65534)  # real permission errors from here on
     try:
         code, out, err = run("rewrite")
     finally:
         os.seteuid(0)
+        os.setegid(0)
+        os.setgroups(groups)
     assert code == 2, out + err
     assert "pip.conf" in err
     assert "Traceback" not in err
