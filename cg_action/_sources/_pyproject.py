@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,20 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _VCS_SCHEMES = ("git", "hg", "svn", "bzr")
+# The members of a [tool.uv.sources] entry and of an index entry that cg-action reads or that
+# change where a package comes from, with the type uv (or Poetry) reads them as.
+_UV_SOURCE_TYPES: dict[str, Callable[[object, Where], object]] = {
+    **dict.fromkeys(
+        ("git", "rev", "tag", "branch", "subdirectory", "path", "url", "index", "marker"),
+        expect_str,
+    ),
+    **dict.fromkeys(("extra", "group"), expect_str),
+    **dict.fromkeys(("editable", "workspace", "package"), expect_bool),
+}
+_INDEX_TYPES: dict[str, Callable[[object, Where], object]] = {
+    **dict.fromkeys(("name", "url", "format", "publish-url", "priority"), expect_str),
+    **dict.fromkeys(("default", "explicit", "secondary"), expect_bool),
+}
 PYPI_SIMPLE = "https://pypi.org/simple/"
 
 
@@ -468,25 +482,67 @@ class _Reader:
         return found
 
     def named_urls(self, path: tuple[str, ...], default: Mapping[str, str]) -> dict[str, str]:
-        """``name -> url`` of an array of tables such as ``[[tool.uv.index]]``."""
+        """``name -> url`` of an array of tables such as ``[[tool.uv.index]]``.
+
+        A value of the wrong type is a problem at its line and key path; its entry is not used.
+        """
         urls = dict(default)
         value: Any = self.data
         for part in path:
             value = value.get(part) if isinstance(value, dict) else None
-        if not isinstance(value, list):
+        if value is None:
             return urls
-        for entry in value:
-            if isinstance(entry, dict):
-                name, url = entry.get("name"), entry.get("url")
+        dotted = ".".join(path)
+        headers = self.locator.toml.headers(dotted)
+        start = self.locator.span(path)[0]
+        try:
+            entries = expect_list(value, Where(self.path, dotted, start))
+        except ParseError as exc:
+            self.collect(exc)
+            return urls
+        for position, entry in enumerate(entries):
+            line = headers[position] if position < len(headers) else start
+            where = Where(self.path, dotted, line).child(position)
+            end = self.locator.toml.next_header(line) if position < len(headers) else line + 1
+            try:
+                table = expect_table(entry, where)
+            except ParseError as exc:
+                self.collect(exc)
+                continue
+            if self.check_types(table, where, _INDEX_TYPES, line, end):
+                name, url = table.get("name"), table.get("url")
                 if isinstance(name, str) and isinstance(url, str):
                     urls[name.lower()] = url
         return urls
 
+    def check_types(
+        self,
+        table: Mapping[str, Any],
+        where: Where,
+        types: Mapping[str, Callable[[object, Where], object]],
+        start: int,
+        end: int,
+    ) -> bool:
+        """Whether the members ``types`` names have their type; a problem for each that has not.
+
+        Members not named are left alone (the tools add keys cg-action need not know).
+        """
+        well_typed = True
+        for key, expect in types.items():
+            if key in table:
+                line = self.locator.key((key,), start, end) or where.line
+                try:
+                    expect(table[key], where.child(key, line))
+                except ParseError as exc:
+                    self.collect(exc)
+                    well_typed = False
+        return well_typed
+
     def apply_uv_sources(self, dependencies: list[Dependency]) -> list[Dependency]:
         sources = self.table(("tool", "uv", "sources"))
+        indexes = self.named_urls(("tool", "uv", "index"), {"pypi": PYPI_SIMPLE})
         if not sources:
             return dependencies
-        indexes = self.named_urls(("tool", "uv", "index"), {"pypi": PYPI_SIMPLE})
         start, end = self.locator.span(("tool", "uv", "sources"))
         by_name: dict[NormalizedName, Mapping[str, Any]] = {}
         for key, value in sources.items():
@@ -497,9 +553,12 @@ class _Reader:
             for index, entry in enumerate(entries):
                 entry_where = where.child(index) if isinstance(value, list) else where
                 try:
-                    tables.append(expect_table(entry, entry_where))
+                    table = expect_table(entry, entry_where)
                 except ParseError as exc:
                     self.collect(exc)
+                    continue
+                if self.check_types(table, entry_where, _UV_SOURCE_TYPES, line, line + 1):
+                    tables.append(table)
             if len(tables) == 1:
                 by_name[canonicalize_name(key)] = tables[0]
             elif tables and all(t.get("index") == tables[0].get("index") for t in tables):
