@@ -147,7 +147,7 @@ _ARCHIVES = (
 # pip accepts only these for --hash; the digest lengths are in hex characters.
 _HASH_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
 _STATUSES = frozenset(str(s) for s in Status)
-_CHUNK = 1 << 20  # lines are split a megabyte of text at a time
+_CHUNK = 1 << 16  # lines are split 64 KiB of text at a time
 MAX_INCLUDE_DEPTH = 50
 """How many requirements files deep ``-r``/``-c`` includes are followed."""
 MAX_PROBLEMS = 1_000
