@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from _servers import LocalIndex, free_port, running
+from tests._servers import LocalIndex, free_port, running
 
 USER = "tester"
 PASSWORD = "fake-devpi-password"

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _devpi import devpi_index
 
 from cg_action._cli import main
 from tests._chainguard_like import (
@@ -31,6 +30,7 @@ from tests._chainguard_like import (
     chainguard_like,
     served,
 )
+from tests._devpi import devpi_index
 from tests._servers import LocalIndex, pypiserver
 from tests._wheels import make_sdist, make_wheel, sha256_file
 from tests.lockgen._pdm import pdm_env, pdm_works

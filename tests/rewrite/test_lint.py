@@ -12,11 +12,13 @@ from cg_action._rewrite._lint import lint_paths
 SECRET = "fake-token-0123456789abcdef"
 
 
-def codes(tmp_path: Path, name: str, text: str, **options: bool) -> list[tuple[str, int | None]]:
+def codes(
+    tmp_path: Path, name: str, text: str, *, fallback: bool | None = None
+) -> list[tuple[str, int | None]]:
     path = tmp_path / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
-    findings = lint_paths([path], options=RewriteOptions(**options))
+    findings = lint_paths([path], options=RewriteOptions(fallback=fallback))
     return [(f.code, f.location.line) for f in findings]
 
 

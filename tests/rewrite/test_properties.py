@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
-import tomllib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cg_action._rewrite import _pipconf, _pyproject, _requirements
 from cg_action._rewrite._interface import RewriteOptions
+from cg_action._toml import tomllib
 
 KEY = st.from_regex(r"[a-z][a-z0-9_-]{0,8}", fullmatch=True)
 SCALAR = st.one_of(

@@ -41,7 +41,7 @@ def _pip_view(path: Path) -> dict[str, tuple[str, str | None, list[str], int]]:
             parsed = list(pip_parse(str(path), session=session))
         finally:
             session.close()
-    view = {}
+    view: dict[str, tuple[str, str | None, list[str], int]] = {}
     for item in parsed:
         requirement = Requirement(item.requirement)
         line = int(item.comes_from.rsplit("line ", 1)[1].rstrip(")"))

@@ -13,7 +13,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 from cg_action._errors import ParseError
-from cg_action._models import DependencyKind, FileFormat
+from cg_action._models import Dependency, DependencyKind, FileFormat
 from cg_action._sources._pipfile import parse_pipfile
 from cg_action._toml import tomllib
 
@@ -40,6 +40,7 @@ def test_every_corpus_pipfile_parses_with_lines(corpus_dir: Path) -> None:
         for dependency in source.dependencies:
             assert dependency.display_name in _line_text(path, dependency.location.line)
         for option in source.options:
+            assert option.value is not None
             assert option.value in _line_text(path, option.location.line)
 
 
@@ -60,7 +61,9 @@ def test_categories_indexes_and_kinds(data_dir: Path) -> None:
         ("source", "https://pypi.org/simple", 3),
         ("source", "https://libraries.cgr.dev/python/simple/", 8),
     ]
-    found = {(d.name, d.groups): d for d in source.dependencies}
+    found: dict[tuple[str, tuple[str, ...]], Dependency] = {
+        (d.name, d.groups): d for d in source.dependencies
+    }
     assert found["requests", ()].location.line == 12
     assert found["requests", ("dev",)].location.line == 26
     assert found["sphinx", ("docs",)].specifier == SpecifierSet("~=7.0")

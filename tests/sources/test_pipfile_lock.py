@@ -51,7 +51,7 @@ def _pipenv_view(lock: Path, project: Path, category: str) -> list[str]:
 
 def _compare_with_pipenv(source: SourceFile, lines: list[str], category: str) -> None:
     ours = [d for d in source.dependencies if d.groups == (category,)]
-    pinned = {d.name: d for d in ours if d.kind is DependencyKind.PINNED}
+    pinned: dict[str, Dependency] = {d.name: d for d in ours if d.kind is DependencyKind.PINNED}
     theirs: dict[str, tuple[str, str | None, list[str]]] = {}
     direct: list[str] = []
     for line in lines:
@@ -102,7 +102,9 @@ def test_demo_lock(data_dir: Path) -> None:
             assert f"=={dep.version}" == entry["version"]
         if "index" in entry:
             assert dep.index == sources[entry["index"]].replace("fake-user:fake-token@", "")
-    kinds = {(d.groups[0], d.name): d.kind for d in source.dependencies}
+    kinds: dict[tuple[str, str], DependencyKind] = {
+        (d.groups[0], d.name): d.kind for d in source.dependencies
+    }
     assert kinds[("default", "localdir")] is DependencyKind.EDITABLE
     # pipenv locks devtool once for all categories: from the named index, not the file URL
     assert kinds[("docs", "devtool")] is DependencyKind.PINNED
@@ -134,6 +136,7 @@ def test_demo_lines_are_the_entry_keys_of_each_category(data_dir: Path) -> None:
     }
     for dep in source.dependencies:
         later = [line for line in category_lines.values() if line > category_lines[dep.groups[0]]]
+        assert dep.location.line is not None
         assert category_lines[dep.groups[0]] < dep.location.line < min(later, default=10**9)
 
 
@@ -187,7 +190,8 @@ def test_entries_of_every_kind() -> None:
         },
         indent=2,
     )
-    deps = {d.name: d for d in parse_pipfile_lock(Path("Pipfile.lock"), text).dependencies}
+    source = parse_pipfile_lock(Path("Pipfile.lock"), text)
+    deps: dict[str, Dependency] = {d.name: d for d in source.dependencies}
     pinned = deps["pinned-pkg"]
     assert pinned.display_name == "Pinned_Pkg"
     assert pinned.index == "https://example.invalid/s/"
@@ -282,7 +286,9 @@ def test_pipenv_lock_against_a_local_index(tmp_path: Path) -> None:
     pinned: list[Dependency] = [d for d in source.dependencies if d.is_pinned]
     assert pinned
     assert all(h.value in served for d in pinned for h in d.hashes)
-    by_key = {(d.groups[0], d.name): d for d in source.dependencies}
+    by_key: dict[tuple[str, str], Dependency] = {
+        (d.groups[0], d.name): d for d in source.dependencies
+    }
     assert by_key[("default", "gitdep")].kind is DependencyKind.VCS
     assert by_key[("default", "devtool")].index == index.url  # the second source, redacted
     assert by_key[("default", "alpha")].index == index.url

@@ -16,7 +16,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from cg_action._errors import ParseError
-from cg_action._models import DependencyKind, FileFormat, SourceFile
+from cg_action._models import Dependency, DependencyKind, FileFormat, SourceFile
 from cg_action._sources._poetry_lock import parse_poetry_lock
 from cg_action._toml import tomllib
 from tests._servers import pypiserver
@@ -249,7 +249,8 @@ subdirectory = "python"
 [metadata]
 lock-version = "2.1"
 """
-    deps = {d.name: d for d in parse_poetry_lock(Path("poetry.lock"), text).dependencies}
+    source = parse_poetry_lock(Path("poetry.lock"), text)
+    deps: dict[str, Dependency] = {d.name: d for d in source.dependencies}
     assert deps["private"].index == "https://libraries.cgr.dev/python/simple"
     assert str(deps["private"].hashes[0]) == "sha256:ab"
     assert deps["tool"].kind is DependencyKind.EDITABLE
@@ -343,7 +344,7 @@ def test_poetry_lock_against_a_local_index(tmp_path: Path) -> None:
         canonicalize_name(name): version for name, version in shown.items()
     }
     served = {p.name: sha256_file(p) for p in packages.iterdir()}
-    kinds = {d.name: d.kind for d in source.dependencies}
+    kinds: dict[str, DependencyKind] = {d.name: d.kind for d in source.dependencies}
     assert kinds["gitdep"] is DependencyKind.VCS
     assert kinds["localdir"] is DependencyKind.PATH
     assert kinds["devtool"] is DependencyKind.URL

@@ -211,7 +211,7 @@ def _poetry_corpus(corpus: Path) -> list[Path]:
 
 
 def _ours(source: SourceFile) -> set[tuple[str, str, str, str]]:
-    rows = set()
+    rows: set[tuple[str, str, str, str]] = set()
     for d in source.dependencies:
         if d.groups == ("build-system",):
             continue
@@ -256,7 +256,7 @@ def test_poetry_tables_agree_with_poetry_core(
         copy.parent.mkdir()
         shutil.copyfile(path, copy)
         package = Factory().create_poetry(copy).package
-        theirs = set()
+        theirs: set[tuple[str, str, str, str]] = set()
         for group in package.dependency_group_names(include_optional=True):
             for dep in package.dependency_group(group).dependencies:
                 requirement = Requirement(dep.to_pep_508().replace(" || ", ","))
@@ -269,8 +269,8 @@ def test_poetry_tables_agree_with_poetry_core(
                 marker = str(dep.marker)  # as declared, without the extra == "x" Poetry adds
                 theirs.add((canonicalize_name(group), canonicalize_name(dep.name), spec, marker))
         ours = {(g, n, str(SpecifierSet(s)), _truth(m)) for g, n, s, m in _ours(source)}
-        theirs = {(g, n, str(SpecifierSet(s)), _truth(m)) for g, n, s, m in theirs}
-        assert ours == theirs, path
+        poetrys = {(g, n, str(SpecifierSet(s)), _truth(m)) for g, n, s, m in theirs}
+        assert ours == poetrys, path
 
 
 def _build_wheels_for(source: SourceFile, folder: Path) -> None:
@@ -407,7 +407,9 @@ def _strip_none(value: object) -> object:
 def test_arbitrary_toml_gives_only_problems(document: dict[str, object]) -> None:
     import tomlkit
 
-    text = tomlkit.dumps(_strip_none(document))
+    stripped = _strip_none(document)
+    assert isinstance(stripped, dict)
+    text = tomlkit.dumps(stripped)
     source = parse_pyproject(Path("pyproject.toml"), text)
     assert all(isinstance(d, Dependency) for d in source.dependencies)
 

@@ -837,7 +837,7 @@ def test_output_of_real_compilers(
         assert found <= digests[dependency.name]
         if tool == "pip-compile":
             assert found == digests[dependency.name]
-    groups = {d.name: set(d.groups) for d in source.dependencies}
+    groups: dict[str, set[str]] = {d.name: set(d.groups) for d in source.dependencies}
     assert groups["beta"] == {"via:alpha", "via:gamma-pkg"}
     assert groups["alpha"] == {"via:-r requirements.in"}
     view = pip_view(path, monkeypatch)

@@ -10,7 +10,7 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from cg_action._errors import ParseError
-from cg_action._models import DependencyKind, FileFormat
+from cg_action._models import Dependency, DependencyKind, FileFormat
 from cg_action._sources._uv_lock import parse_uv_lock
 from cg_action._toml import tomllib
 
@@ -42,7 +42,7 @@ def test_demo_lock_made_by_uv() -> None:
     # every [[package]] that is not a workspace member is a dependency, at its header line
     expected = [(line, name) for line, name in _header_names(text) if name not in members]
     assert [(d.location.line, d.name) for d in source.dependencies] == expected
-    by_name = {d.name: d for d in source.dependencies if d.name != "gamma"}
+    by_name: dict[str, Dependency] = {d.name: d for d in source.dependencies if d.name != "gamma"}
     assert by_name["edit"].kind is DependencyKind.EDITABLE
     assert by_name["edit"].url == "libs/edit"
     assert by_name["plain"].kind is DependencyKind.PATH
@@ -69,7 +69,7 @@ def test_versions_split_by_markers_are_separate_dependencies() -> None:
 
 
 def test_groups_follow_the_dependency_edges() -> None:
-    by_name = {d.name: d for d in parse_uv_lock(DEMO).dependencies}
+    by_name: dict[str, Dependency] = {d.name: d for d in parse_uv_lock(DEMO).dependencies}
     assert by_name["alpha"].groups == ("default",)
     assert by_name["beta"].groups == ("default", "dev")  # through alpha and through delta
     assert by_name["delta"].groups == ("dev",)

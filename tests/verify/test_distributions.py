@@ -23,6 +23,7 @@ from cg_action._verify._distributions import (
 from cg_action._verify._model import (
     SBOM_MODIFIED_IN_WHEEL,
     DistributionKind,
+    PackageResult,
     TargetKind,
     Verdict,
 )
@@ -132,7 +133,7 @@ def test_broken_wheel_is_reported_not_raised(tmp_path: Path, wheelhouse: Wheelho
     shutil.copy(wheelhouse.wheels["flask"], folder)
     (folder / "broken-1.0-py3-none-any.whl").write_bytes(b"not a zip archive")
     report = verify_paths([folder])
-    by_name = {p.name: p for p in report.packages}
+    by_name: dict[str, PackageResult] = {p.name: p for p in report.packages}
     assert by_name["flask"].is_verified
     assert by_name["broken"].verdict is Verdict.NOT_VERIFIED
     assert by_name["broken"].reason.startswith("not a readable wheel")

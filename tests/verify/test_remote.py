@@ -29,7 +29,7 @@ from cg_action._cli import main
 from cg_action._index import IndexClient
 from cg_action._models import ClientSettings, Found, IndexConfig
 from cg_action._verify._check import verify_paths
-from cg_action._verify._model import Evidence, IndexCheck, Verdict
+from cg_action._verify._model import Evidence, IndexCheck, PackageResult, Verdict
 from cg_action._verify._remote import (
     TAIL_BYTES,
     RemoteRecord,
@@ -121,7 +121,7 @@ def test_short_comment(local_index: LocalIndex, index_root: Path, client: IndexC
 def test_verify_against_the_index(venv: Venv, local_index: LocalIndex, client: IndexClient) -> None:
     report = verify_paths([venv.path], index=IndexConfig(url=local_index.url), client=client)
     assert report.index_url == local_index.url
-    by_name = {p.name: p for p in report.packages}
+    by_name: dict[str, PackageResult] = {p.name: p for p in report.packages}
     verified = sorted(p.name for p in report.packages if p.verdict is Verdict.VERIFIED)
     assert verified == ["aiohttp", "bigblob", "flask", "six"]
     assert report.coverage_percent == pytest.approx(100 * 4 / 9)
@@ -192,7 +192,7 @@ def test_cli_with_index_url(venv: Venv, local_index: LocalIndex) -> None:
 
 def test_not_a_zip_archive_is_unavailable(local_index: LocalIndex, client: IndexClient) -> None:
     index = IndexConfig(url=local_index.url)
-    answer = client.get_projects(index, [canonicalize_name("notzip")])["notzip"]
+    answer = client.get_projects(index, [canonicalize_name("notzip")])[canonicalize_name("notzip")]
     assert isinstance(answer, Found)
     tags = frozenset({Tag("py3", "none", "any")})
     result = fetch_wheel_record(client, index, answer.project, Version("1.0"), tags)

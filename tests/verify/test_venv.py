@@ -16,6 +16,7 @@ from cg_action._verify._model import (
     NO_SBOM,
     SBOM_MODIFIED,
     Evidence,
+    PackageResult,
     TargetKind,
     Verdict,
 )
@@ -33,7 +34,7 @@ def test_verdicts_and_coverage(venv: Venv) -> None:
     report = verify_paths([venv.path])
     assert [t.kind for t in report.targets] == [TargetKind.VENV]
     assert report.targets[0].searched == (venv.site_packages,)
-    by_name = {p.name: p for p in report.packages}
+    by_name: dict[str, PackageResult] = {p.name: p for p in report.packages}
     assert sorted(by_name) == [
         "aiohttp",
         "bigblob",
