@@ -175,7 +175,7 @@ def read_text(path: Path, text: str | None = None, *, root: Path | None = None) 
     """
     if text is not None:
         return text.removeprefix("\ufeff")
-    data = _read_bytes(path, root)
+    data = read_bytes(path, root=root)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -195,7 +195,12 @@ def in_git_folder(real: Path, root: Path | None) -> bool:
     return ".git" in real.parts
 
 
-def _read_bytes(path: Path, root: Path | None) -> bytes:
+def read_bytes(path: Path, *, root: Path | None = None) -> bytes:
+    """The bytes of ``path`` under the rules of ``read_text`` (any reader of an input file can
+    use it): a regular file, at most ``MAX_FILE_BYTES``, inside ``root``, not in ``.git``.
+
+    Raises ParseError naming the file otherwise, or when it cannot be read.
+    """
     try:
         real = os.path.realpath(path)
         real_root = Path(os.path.realpath(root)) if root is not None else None
