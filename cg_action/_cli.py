@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rewrite": ("_rewrite", "point index configuration at Chainguard, safely"),
     "update-hashes": ("_update_hashes", "replace lockfile digests with Chainguard's"),
     "verify": ("_verify", "verify installed distributions carry Chainguard provenance"),
+    "report": ("_report", "merge many repositories' check --format json reports into one page"),
     "demo": ("_demo", "run a check against a sample index on 127.0.0.1 (no credentials needed)"),
 }
 
