@@ -2,25 +2,51 @@
 
 Every option reads its default from the environment mapping it is given (never from
 ``os.environ`` directly), so that the GitHub Action only has to set variables.
+
+Where credentials go: those of the environment (``CHAINGUARD_PYTHON_IDENTITY_ID`` /
+``CHAINGUARD_PYTHON_TOKEN``, ``CG_ACTION_USERNAME`` / ``CG_ACTION_PASSWORD``), of
+``--username`` / ``--password`` and of ``.netrc`` go to the Chainguard host over https, to the
+built-in indexes, or to an index URL the user gave (``--index-url`` and the other URL options,
+or their ``CG_ACTION_*`` variables, which the Action's inputs set). An index URL the repository
+chose (``index-url`` / ``fallback-index-url`` in its policy file, which a pull request can
+change) is asked without them, and one warning line says how to pass it so they are sent. The
+index client adds the last rule: never over plain http to another machine (``_index._auth``).
+Every index URL must be an http(s) URL with a host and a port from 1 to 65535; a message about
+one that is not shows its host alone, never what could be a credential.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import math
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from cg_action._errors import UsageError
 from cg_action._models import ClientSettings, Credentials, IndexConfig
 from cg_action._urls import (
+    CHAINGUARD_HOST,
     CHAINGUARD_INDEX,
     CHAINGUARD_REMEDIATED_INDEX,
     PYPI_INDEX,
     normalize_index_url,
+    redact_url,
     split_credentials,
 )
+
+logger = logging.getLogger(__name__)
+
+# the URL options a user sets (never a repository): option, and the variable the Action sets
+USER_URL_OPTIONS = {
+    "index_url": ("--index-url", "CG_ACTION_INDEX_URL"),
+    "fallback_index_url": ("--fallback-index-url", "CG_ACTION_FALLBACK_INDEX_URL"),
+    "remediated_index_url": ("--remediated-index-url", "CG_ACTION_REMEDIATED_INDEX_URL"),
+}
 
 DEFAULT_TIME_LIMIT = 600.0  # seconds: a CI job learns in ten minutes at most that an index hangs
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
@@ -90,11 +116,28 @@ def paths_from(args: argparse.Namespace, env: Mapping[str, str]) -> list[Path]:
     return [Path(p) for p in from_env] or [Path()]
 
 
+class _StoreGiven(argparse.Action):
+    """Store the value, and again as ``given_<dest>``: a command that later fills the option
+    from the policy file must not make the repository's choice look like the user's."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, values)
+        setattr(namespace, f"given_{self.dest}", values)
+
+
 def add_index_options(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     """--index-url, credentials and netrc."""
     group = parser.add_argument_group("index")
+    parser.set_defaults(given_index_url=env.get("CG_ACTION_INDEX_URL") or None)
     group.add_argument(
         "--index-url",
+        action=_StoreGiven,
         default=env.get("CG_ACTION_INDEX_URL") or None,
         metavar="URL",
         help=(
@@ -141,8 +184,17 @@ def index_config_for(
     *,
     with_env_credentials: bool = True,
 ) -> IndexConfig:
-    """An IndexConfig for ``url``: user-info in the URL, then options, then the environment."""
-    clean, url_user, url_password = split_credentials(url)
+    """An IndexConfig for ``url``: user-info in the URL, then options, then the environment.
+
+    ``with_env_credentials`` False: a fallback index, which only the URL's user-info and
+    ``.netrc`` authenticate. A URL the repository chose gets neither (see the docstring).
+    """
+    given = _user_given(url, args)
+    role = "index-url" if with_env_credentials else "fallback-index-url"
+    where = f"{given[0]} (or {given[1]})" if given else f"{role} in the policy file"
+    check_index_url(url, where)
+    clean, url_user, url_password = split_credentials(url.strip())
+    clean = normalize_index_url(clean)
     username = getattr(args, "username", None)
     password = getattr(args, "password", None)
     if with_env_credentials:
@@ -156,12 +208,91 @@ def index_config_for(
             password or env.get("CG_ACTION_PASSWORD") or env.get("CHAINGUARD_PYTHON_TOKEN") or None
         )
     netrc = env.get("NETRC")
+    netrc_path = Path(netrc) if netrc else None
+    use_netrc = not getattr(args, "no_netrc", False)
+    if given is None and not _is_trusted_default(clean, fallback=not with_env_credentials):
+        # the repository chose this index: its own user-info only, nothing of the user's
+        if username or password or (use_netrc and _has_netrc_entry(clean, netrc_path)):
+            option, variable = USER_URL_OPTIONS[role.replace("-", "_")]
+            logger.warning(
+                "credentials withheld from %s, the %s the repository's policy file chose; "
+                "to send them, give the URL with %s or %s (the Action's %s input)",
+                redact_url(clean),
+                role,
+                option,
+                variable,
+                role,
+            )
+        username = password = None
+        use_netrc = False
     return IndexConfig(
-        url=normalize_index_url(clean),
+        url=clean,
         credentials=_credentials(username, password, url_user, url_password),
-        use_netrc=not getattr(args, "no_netrc", False),
-        netrc_path=Path(netrc) if netrc else None,
+        use_netrc=use_netrc,
+        netrc_path=netrc_path,
     )
+
+
+def _user_given(url: str, args: argparse.Namespace) -> tuple[str, str] | None:
+    """The (option, variable) the user gave ``url`` with; None when the user did not."""
+    for dest, names in USER_URL_OPTIONS.items():
+        value = getattr(args, f"given_{dest}", None)
+        if isinstance(value, str) and value.strip() == url.strip():
+            return names
+    return None
+
+
+def _is_trusted_default(url: str, *, fallback: bool) -> bool:
+    """Whether ``url`` is an index the tool itself names: Chainguard's host over https, or
+    (for a fallback, authenticated by ``.netrc`` alone) PyPI."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and (parts.hostname or "") == CHAINGUARD_HOST:
+        return True
+    return fallback and url == PYPI_INDEX
+
+
+def _has_netrc_entry(url: str, netrc_path: Path | None) -> bool:
+    from cg_action._errors import InputError
+    from cg_action._index._auth import netrc_credentials
+
+    try:
+        return netrc_credentials((urlsplit(url).hostname or "").lower(), netrc_path) is not None
+    except InputError:  # unreadable: it would not have been used for this index either way
+        return False
+
+
+_HOST_SHAPE = re.compile(r"[A-Za-z0-9.\-\[\]:]{1,100}")
+
+
+def _host_shown(url: str) -> str:
+    """Only the host part of what should be a URL: anything else could be a credential."""
+    rest = url.strip().split("://", 1)[-1]
+    host = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[2]
+    return repr(host) if _HOST_SHAPE.fullmatch(host) else "(not shown)"
+
+
+def check_index_url(url: str, where: str) -> None:
+    """``UsageError`` unless ``url`` is an http(s) URL with a host and a port in 1..65535."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+        host = parts.hostname
+    except ValueError:
+        raise UsageError(
+            f"{where}: the index URL for host {_host_shown(url)} has an invalid port or host; "
+            "ports go from 1 to 65535"
+        ) from None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        raise UsageError(
+            f"{where}: the index URL for host {_host_shown(url)} is not an http(s) URL; write "
+            f"it in full, e.g. {CHAINGUARD_INDEX} (credentials go in the environment, not in "
+            "the URL)"
+        )
+    if port == 0:
+        raise UsageError(
+            f"{where}: the index URL for host {_host_shown(url)} has port 0; ports go from 1 "
+            "to 65535"
+        )
 
 
 def index_config_from(args: argparse.Namespace, env: Mapping[str, str]) -> IndexConfig:
@@ -179,8 +310,13 @@ def add_fallback_options(
     """
     group = parser.add_argument_group("fallback and remediated indexes")
     exclusive = group.add_mutually_exclusive_group()
+    parser.set_defaults(
+        given_fallback_index_url=env.get("CG_ACTION_FALLBACK_INDEX_URL") or None,
+        given_remediated_index_url=env.get("CG_ACTION_REMEDIATED_INDEX_URL") or None,
+    )
     exclusive.add_argument(
         "--fallback-index-url",
+        action=_StoreGiven,
         default=env.get("CG_ACTION_FALLBACK_INDEX_URL") or None,
         metavar="URL",
         help=(
@@ -224,6 +360,7 @@ def add_fallback_options(
     )
     group.add_argument(
         "--remediated-index-url",
+        action=_StoreGiven,
         default=env.get("CG_ACTION_REMEDIATED_INDEX_URL") or None,
         metavar="URL",
         help=f"remediated index (default: {CHAINGUARD_REMEDIATED_INDEX})",

@@ -379,7 +379,12 @@ def test_empty_action_inputs_leave_the_policy_in_charge(
     """The Action passes empty CG_ACTION_* values for inputs left at their default."""
     cg, pypi = indexes
     (tmp_path / "requirements.txt").write_text("gamma==0.3.0\n")
-    (tmp_path / ".cg-action.toml").write_text(f'fail-on = ["fallback"]\nindex-url = "{cg.url}"\n')
+    # an index the policy file chooses gets none of the environment's credentials: its own
+    # user-info only (a real repository would rather have the Action pass the URL)
+    with_userinfo = cg.url.replace("://", f"://{FAKE_USER.replace('/', '%2F')}:{FAKE_TOKEN}@")
+    (tmp_path / ".cg-action.toml").write_text(
+        f'fail-on = ["fallback"]\nindex-url = "{with_userinfo}"\n'
+    )
     empty = {"CG_ACTION_FAIL_ON": "", "CG_ACTION_INDEX_URL": "", "CG_ACTION_REMEDIATED": ""}
     code, out, err = run_cli(
         "check",

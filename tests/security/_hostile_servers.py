@@ -15,6 +15,7 @@ Answers (``mode``):
 ``range``      a complete 206 head for 64 KiB, then one byte of them at a time
 ``endless``    a 206 (or another ``status``) head without a length, then bytes as fast as the
                client takes them, for ever
+``page``       a correct PEP 503 page listing ``PAGE_WHEEL``, for any path (a recording proxy)
 ``gzipbomb``   a 200 page head with ``Content-Encoding: gzip`` and a body of ``BOMB_BYTES``
                zero bytes compressed to about a thousandth of that
 =============  ===========================================================================
@@ -39,6 +40,7 @@ from tests._servers import serving
 
 DRIP_SECONDS = 0.05  # far below every read timeout: only a total limit stops a drip
 BOMB_BYTES = 512 * 1024 * 1024
+PAGE_WHEEL = "flask-3.0.2-py3-none-any.whl"
 
 
 @functools.cache
@@ -131,6 +133,12 @@ class _Handler(socketserver.BaseRequestHandler):
             sock.settimeout(2.0)
             while not state.stopping.is_set():
                 send(block)
+        elif state.mode == "page":
+            body = f'<html><body><a href="/files/{PAGE_WHEEL}">{PAGE_WHEEL}</a></body></html>'
+            send(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n"
+                + f"Content-Length: {len(body)}\r\n\r\n{body}".encode()
+            )
         elif state.mode == "gzipbomb":
             body = gzip_bomb()
             send(
