@@ -24,6 +24,7 @@ from cg_action._models import Finding, Ignore, Status
 from cg_action._sources._typed import (
     TomlLines,
     Where,
+    excerpt,
     expect_bool,
     expect_list,
     expect_str,
@@ -122,7 +123,7 @@ def _read_policy(path: Path, table: Any, where: Where, lines: TomlLines) -> Poli
                 )
             except InvalidSpecifier as exc:
                 raise here.child("version").error(
-                    f"not a version or specifier: {raw_version!r}"
+                    f"not a version or specifier: {excerpt(raw_version)}"
                 ) from exc
         until = entry.get("until")
         if isinstance(until, str):

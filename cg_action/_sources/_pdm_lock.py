@@ -33,6 +33,7 @@ from cg_action._sources._lock_common import (
 from cg_action._sources._typed import (
     TomlLines,
     Where,
+    excerpt,
     expect_bool,
     expect_list,
     expect_str,
@@ -83,7 +84,7 @@ def _check_version(metadata: Mapping[str, Any], where: Where, lines: TomlLines) 
     try:
         version = Version(raw)
     except InvalidVersion as exc:
-        raise version_where.error(f"not a valid lock version: {raw!r}") from exc
+        raise version_where.error(f"not a valid lock version: {excerpt(raw)}") from exc
     if version.major not in SUPPORTED_MAJOR_VERSIONS:
         raise version_where.error(f"unsupported pdm.lock version {raw}: upgrade cg-action")
 

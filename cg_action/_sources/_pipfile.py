@@ -35,6 +35,7 @@ from cg_action._models import (
 from cg_action._sources._pyproject import TextLocator, url_kind
 from cg_action._sources._typed import (
     Where,
+    excerpt,
     expect_bool,
     expect_list,
     expect_str,
@@ -42,6 +43,7 @@ from cg_action._sources._typed import (
     get_optional_str,
     load_toml,
     parse_name,
+    parser_message,
     read_text,
     specifier_kind,
 )
@@ -157,15 +159,17 @@ def _specifier(raw: str, where: Where) -> SpecifierSet:
     try:
         return SpecifierSet(text)
     except InvalidSpecifier as exc:
-        raise where.error(f"{raw!r} is not a version specifier; write e.g. '==1.2' or '*'") from exc
+        raise where.error(
+            f"{excerpt(raw)} is not a version specifier; write e.g. '==1.2' or '*'"
+        ) from exc
 
 
 def _marker(text: str, where: Where) -> Marker:
     try:
         return Marker(text)
     except InvalidMarker as exc:
-        message = str(exc).splitlines()[0]
-        raise where.error(f"{text!r} is not a valid marker ({message}); fix it") from exc
+        message = parser_message(exc)
+        raise where.error(f"{excerpt(text)} is not a valid marker ({message}); fix it") from exc
 
 
 def _dependency(
@@ -217,7 +221,7 @@ def _dependency(
         if index is None:
             problems.extend(
                 where.child("index")
-                .error(f"no [[source]] is named {index_name!r}; declare it or fix the name")
+                .error(f"no [[source]] is named {excerpt(index_name)}; declare it or fix the name")
                 .problems
             )
     editable = "editable" in table and expect_bool(table["editable"], where.child("editable"))

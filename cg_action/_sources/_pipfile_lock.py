@@ -45,6 +45,7 @@ from cg_action._models import (
 )
 from cg_action._sources._typed import (
     Where,
+    excerpt,
     expect_bool,
     expect_str,
     expect_table,
@@ -54,6 +55,7 @@ from cg_action._sources._typed import (
     load_json,
     parse_name,
     parse_version,
+    parser_message,
     read_text,
 )
 from cg_action._urls import redact_url
@@ -208,7 +210,9 @@ def _entry(
         try:
             marker = Marker(raw_marker)
         except InvalidMarker as exc:
-            problems.append(_problem(where.child("markers"), f"not a valid marker: {exc}"))
+            problems.append(
+                _problem(where.child("markers"), f"not a valid marker: {parser_message(exc)}")
+            )
 
     extras: set[NormalizedName] = set()
     extras_where = where.child("extras")
@@ -224,7 +228,7 @@ def _entry(
             problems.append(
                 _problem(
                     where.child("index"),
-                    f"names the source {index_name!r}, which _meta.sources does not list "
+                    f"names the source {excerpt(index_name)}, which _meta.sources does not list "
                     f"(known: {known}); run `pipenv lock` again",
                 )
             )
@@ -237,7 +241,9 @@ def _entry(
         version_where = where.child("version")
         pin = raw_version.strip()
         if not pin.startswith("=="):
-            problems.append(_problem(version_where, f"expected '==<version>', found {pin!r}"))
+            problems.append(
+                _problem(version_where, f"expected '==<version>', found {excerpt(pin)}")
+            )
         else:
             version = parse_version(pin.lstrip("=").strip(), version_where)
             specifier = SpecifierSet(f"=={version}")

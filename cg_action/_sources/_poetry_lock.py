@@ -53,6 +53,7 @@ from cg_action._models import (
 from cg_action._sources._typed import (
     TomlLines,
     Where,
+    excerpt,
     expect_bool,
     expect_list,
     expect_str,
@@ -64,6 +65,7 @@ from cg_action._sources._typed import (
     load_toml,
     parse_name,
     parse_version,
+    parser_message,
     read_text,
 )
 from cg_action._urls import redact_url
@@ -152,7 +154,7 @@ def _lock_major(metadata: Mapping[str, Any], where: Where, lines: TomlLines) -> 
     try:
         numbers = tuple(int(part) for part in parts)
     except ValueError:
-        raise key_where.error(f"not a lock version: {raw!r}") from None
+        raise key_where.error(f"not a lock version: {excerpt(raw)}") from None
     if not numbers or numbers[0] not in KNOWN_LOCK_MAJORS:
         error = key_where.error(
             f"lock version {raw} is not one cg-action reads (1.x and 2.x are); "
@@ -352,8 +354,8 @@ def _one_marker(text: str, where: Where, problems: list[Problem]) -> Marker | No
                 path=where.path,
                 line=where.line,
                 key=where.key,
-                message=f"not a valid marker: {text!r} ({exc}); the package is checked "
-                "as if it had none",
+                message=f"not a valid marker: {excerpt(text)} ({parser_message(exc)}); the "
+                "package is checked as if it had none",
             )
         )
         return None
@@ -373,7 +375,7 @@ def _source(
         return DependencyKind.PINNED, None, None
     if url is None:
         raise source_where.child("url").error(
-            f"a source of type {source_type!r} needs a url; re-lock with Poetry"
+            f"a source of type {excerpt(source_type or '')} needs a url; re-lock with Poetry"
         )
     match source_type:
         case "legacy":
@@ -400,6 +402,6 @@ def _source(
             return (DependencyKind.EDITABLE if develop else DependencyKind.PATH), url, None
         case _:
             raise source_where.child("type").error(
-                f"unknown source type {source_type!r} (legacy, git, url, file and directory "
-                "are known)"
+                f"unknown source type {excerpt(source_type or '')} (legacy, git, url, file and "
+                "directory are known)"
             )

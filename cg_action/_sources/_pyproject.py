@@ -47,12 +47,14 @@ from cg_action._sources._poetry_constraint import (
 from cg_action._sources._typed import (
     TomlLines,
     Where,
+    excerpt,
     expect_bool,
     expect_list,
     expect_str,
     expect_table,
     load_toml,
     parse_name,
+    parser_message,
     read_text,
     specifier_kind,
 )
@@ -320,7 +322,11 @@ class _Reader:
         try:
             dependency = requirement_to_dependency(text, location=location, groups=groups)
         except ValueError as exc:
-            self.problem(where, f"{raw!r} is not a valid PEP 508 requirement ({exc}); fix it")
+            self.problem(
+                where,
+                f"{excerpt(raw)} is not a valid PEP 508 requirement ({parser_message(exc)}); "
+                "fix it",
+            )
             return None
         if editable:
             dependency = replace(dependency, kind=DependencyKind.EDITABLE)
@@ -333,7 +339,9 @@ class _Reader:
         _, _, fragment = text.partition("#")
         egg = dict(part.split("=", 1) for part in fragment.split("&") if "=" in part).get("egg")
         if not egg:
-            self.problem(where, f"{text!r}: an editable needs '#egg=<name>' or 'name @ <url>'")
+            self.problem(
+                where, f"{excerpt(text)}: an editable needs '#egg=<name>' or 'name @ <url>'"
+            )
             return None
         try:
             name = parse_name(egg, where)
@@ -375,7 +383,7 @@ class _Reader:
             if normal in by_normal:
                 line = self.locator.span(("dependency-groups", name))[0]
                 where = Where(self.path, f"dependency-groups.{name}", line)
-                self.problem(where, f"same group as {by_normal[normal]!r}; merge the two")
+                self.problem(where, f"same group as {excerpt(by_normal[normal])}; merge the two")
                 continue
             by_normal[normal] = name
         direct: dict[str, list[Dependency]] = {}
@@ -425,7 +433,7 @@ class _Reader:
             resolved = by_normal.get(canonicalize_name(target))
             if resolved is None and (group, target) not in reported:
                 reported.add((group, target))
-                self.problem(where, f"includes unknown group {target!r}; define it")
+                self.problem(where, f"includes unknown group {excerpt(target)}; define it")
             return resolved
 
         def check(group: str, trail: tuple[str, ...]) -> None:
@@ -699,7 +707,7 @@ class _Reader:
         try:
             marker = _marker_and(markers)
         except InvalidMarker as exc:  # pragma: no cover - each part was parsed already
-            raise where.error(f"cannot combine the markers: {exc}") from exc
+            raise where.error(f"cannot combine the markers: {parser_message(exc)}") from exc
         index = None
         if "source" in spec:
             source = expect_str(spec["source"], where.child("source"))
@@ -774,8 +782,8 @@ def _marker(text: str, where: Where) -> Marker:
     try:
         return Marker(text)
     except InvalidMarker as exc:
-        message = str(exc).splitlines()[0]
-        raise where.error(f"{text!r} is not a valid marker ({message}); fix it") from exc
+        message = parser_message(exc)
+        raise where.error(f"{excerpt(text)} is not a valid marker ({message}); fix it") from exc
 
 
 def _poetry_spec(constraint: str, where: Where) -> SpecifierSet:

@@ -130,7 +130,7 @@ def get_optional_list(table: Mapping[str, Any], key: str, where: Where) -> list[
 def parse_name(raw: str, where: Where) -> NormalizedName:
     """A project name, validated (PEP 508) and normalized (PEP 503)."""
     if not _NAME.match(raw):
-        raise where.error(f"not a valid project name: {raw!r}")
+        raise where.error(f"not a valid project name: {excerpt(raw)}")
     return canonicalize_name(raw)
 
 
@@ -139,7 +139,7 @@ def parse_version(raw: str, where: Where) -> Version:
     try:
         return Version(raw)
     except InvalidVersion as exc:
-        raise where.error(f"not a valid version: {raw!r}") from exc
+        raise where.error(f"not a valid version: {excerpt(raw)}") from exc
 
 
 def specifier_kind(specifier: SpecifierSet) -> tuple[DependencyKind, Version | None]:
@@ -321,6 +321,12 @@ def without_userinfo(url: str) -> str:
     url = _REDACTIONS[0][0].sub("", url)
     found = _LEADING_USERINFO.match(url)
     return url[found.end() :] if found is not None else url
+
+
+def parser_message(exc: BaseException) -> str:
+    """The first line of a parser's error (packaging's next lines repeat the input), short and
+    redacted, for a message about an input file."""
+    return redact_credentials(str(exc).partition("\n")[0][:200])
 
 
 def load_toml(path: Path, text: str) -> dict[str, Any]:

@@ -402,3 +402,29 @@ def test_redaction_keeps_requirements_and_drops_credentials(text: str, kept: str
 def test_excerpt_redacts_a_credential_that_a_cut_would_split() -> None:
     text = "x" * 50 + " https://user:" + "p" * 30 + "@host/simple"
     assert "ppp" not in excerpt(text)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (
+            "pyproject.toml",
+            '[project]\nname = "p"\nversion = "1"\n'
+            'dependencies = ["x ; {junk} token=TOKEN-VALUE-1 u:TOKEN-VALUE-1@h"]\n',
+        ),
+        (
+            "Pipfile",
+            '[packages]\nx = {{ version = "*", markers = "{junk} token=TOKEN-VALUE-1" }}\n',
+        ),
+        ("Pipfile", '[packages]\nx = "{junk} password: TOKEN-VALUE-1"\n'),
+    ],
+)
+def test_other_formats_quote_short_redacted_excerpts(tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text.format(junk="j" * 3000))
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["list", str(path)], env={}, out=out, err=err) == 2
+    message = err.getvalue()
+    assert name in message
+    assert "TOKEN-VALUE-1" not in out.getvalue() + message
+    assert "j" * 200 not in message
