@@ -31,6 +31,8 @@ import re
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from cg_action._sources._typed import excerpt, parser_message
+
 __all__ = ["InvalidPoetryConstraint", "poetry_alternatives", "poetry_to_specifier"]
 
 _OR = re.compile(r"\s*\|\|?\s*")
@@ -65,7 +67,7 @@ def poetry_alternatives(constraint: str) -> tuple[SpecifierSet, ...]:
         return (SpecifierSet(),)
     parts = _OR.split(text)
     if any(not part for part in parts):
-        raise InvalidPoetryConstraint(f"empty alternative in {constraint!r}")
+        raise InvalidPoetryConstraint(f"empty alternative in {excerpt(constraint)}")
     return tuple(_alternative(part, constraint) for part in parts)
 
 
@@ -78,7 +80,9 @@ def _alternative(text: str, constraint: str) -> SpecifierSet:
             continue
         found = _CLAUSE.match(text, position)
         if found is None:
-            raise InvalidPoetryConstraint(f"cannot read {constraint!r} at {text[position:]!r}")
+            raise InvalidPoetryConstraint(
+                f"cannot read {excerpt(constraint)} at {excerpt(text[position:])}"
+            )
         clauses.extend(_clause(found.group(1) or "", found.group(2), constraint))
         position = found.end()
         # A single comma (with spaces around it) may separate clauses; a trailing one is allowed.
@@ -86,24 +90,28 @@ def _alternative(text: str, constraint: str) -> SpecifierSet:
         if rest.startswith(","):
             rest = rest[1:].lstrip(" \t")
             if rest.startswith(","):
-                raise InvalidPoetryConstraint(f"empty clause in {constraint!r}")
+                raise InvalidPoetryConstraint(f"empty clause in {excerpt(constraint)}")
         position = len(text) - len(rest)
     try:
         return SpecifierSet(",".join(clauses))
     except InvalidSpecifier as exc:  # pragma: no cover - every clause is built valid
-        raise InvalidPoetryConstraint(f"cannot translate {constraint!r}: {exc}") from exc
+        raise InvalidPoetryConstraint(
+            f"cannot translate {excerpt(constraint)}: {parser_message(exc)}"
+        ) from exc
 
 
 def _clause(operator: str, raw: str, constraint: str) -> list[str]:
     if _ANY.match(raw):
         if operator in ("", "=", "==", ">=", "<=", "^", "~", "~="):
             return []
-        raise InvalidPoetryConstraint(f"{operator}{raw} in {constraint!r} allows nothing")
+        raise InvalidPoetryConstraint(f"{operator}{raw} in {excerpt(constraint)} allows nothing")
     wildcard = _WILDCARD.match(raw)
     if wildcard is not None:
         version = _version(wildcard.group(1), constraint)
         if version.pre or version.post is not None or version.dev is not None or version.local:
-            raise InvalidPoetryConstraint(f"a wildcard needs a plain release in {constraint!r}")
+            raise InvalidPoetryConstraint(
+                f"a wildcard needs a plain release in {excerpt(constraint)}"
+            )
         match operator:
             case "" | "=" | "==":
                 return [f"=={version}.*"]
@@ -112,7 +120,9 @@ def _clause(operator: str, raw: str, constraint: str) -> list[str]:
             case "<" | "<=" | ">" | ">=":
                 return [f"{operator}{version}"]
             case _:
-                raise InvalidPoetryConstraint(f"{operator} cannot take a wildcard: {constraint!r}")
+                raise InvalidPoetryConstraint(
+                    f"{operator} cannot take a wildcard: {excerpt(constraint)}"
+                )
     version = _version(raw, constraint)
     match operator:
         case "^":
@@ -126,7 +136,7 @@ def _clause(operator: str, raw: str, constraint: str) -> list[str]:
         case "!=":
             return [f"!={version}"]
         case "===":
-            raise InvalidPoetryConstraint(f"Poetry does not accept === in {constraint!r}")
+            raise InvalidPoetryConstraint(f"Poetry does not accept === in {excerpt(constraint)}")
         case _:
             return [f"{operator}{_public(version)}"]
 
@@ -135,7 +145,9 @@ def _version(raw: str, constraint: str) -> Version:
     try:
         return Version(raw)
     except InvalidVersion as exc:
-        raise InvalidPoetryConstraint(f"{raw!r} is not a version in {constraint!r}") from exc
+        raise InvalidPoetryConstraint(
+            f"{excerpt(raw)} is not a version in {excerpt(constraint)}"
+        ) from exc
 
 
 def _public(version: Version) -> str:
