@@ -966,8 +966,7 @@ class IndexClient:
             if status == 200:
                 if start < 0 or limit is None:
                     raise _GaveUp("the server does not answer range requests")
-                wanted = start + limit  # the whole file from its start: read what is needed
-                return (await _read_raw(response, wanted, cut=True))[start:wanted]
+                return await _read_window(response, start, limit)
             raise _GaveUp(f"HTTP {status} {response.reason_phrase}".strip())
 
         deadline = self._deadline()
@@ -1070,6 +1069,23 @@ async def _read_raw(response: httpx.Response, limit: int, *, cut: bool = False) 
                 break
             raise BodyTooLarge(f"more than {limit} bytes")
     return b"".join(chunks)[:limit]
+
+
+async def _read_window(response: httpx.Response, start: int, length: int) -> bytes:
+    """Bytes ``start`` to ``start + length`` of a whole-file answer: those before are read and
+    dropped (memory holds ``length`` bytes at most), those after are not read at all."""
+    chunks: list[bytes] = []
+    position = 0  # offset in the file of the next chunk's first byte
+    kept = 0
+    async for chunk in response.aiter_raw():
+        begin, end = max(start - position, 0), min(start + length - position, len(chunk))
+        position += len(chunk)
+        if begin < end:
+            chunks.append(chunk[begin:end])
+            kept += end - begin
+        if kept >= length:
+            break
+    return b"".join(chunks)
 
 
 def inflate(encoding: str | None, body: bytes, limit: int) -> bytes:

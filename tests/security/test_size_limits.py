@@ -152,3 +152,22 @@ def test_an_endless_or_inflating_page_is_unknown_with_bounded_memory(
     assert sent < 64 * MIB, sent
     if status != 503:
         assert "larger than" in result["message"]
+
+
+@pytest.mark.timeout(120)
+def test_a_whole_file_answer_to_a_range_keeps_only_the_range_in_memory(serve: Serve) -> None:
+    from cg_action._index import IndexClient
+    from cg_action._models import ClientSettings, IndexConfig
+
+    with serve("endless", status=200) as files:  # ignores Range: the file from its start
+        index = IndexConfig(url=f"{files.url}/simple/", use_netrc=False)
+        tracemalloc.start()
+        try:
+            with IndexClient(ClientSettings(time_limit=60.0)) as client:
+                data = client.fetch_range(index, f"{files.url}/f/x.whl", 32 * MIB, 32 * MIB + 99)
+            _current, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    block = b"PK\x05\x06"
+    assert data == (block * 25)  # 32 MiB is a multiple of the 4-byte pattern
+    assert peak < 8 * MIB, peak  # the 32 MiB before the range were read and dropped
