@@ -1,0 +1,1 @@
+"""Tests of the organisation report: ``report`` over many repositories' JSON reports."""
