@@ -94,14 +94,14 @@ def scope(requires_python: str | None, markers: Iterable[str] = ()) -> frozenset
     return found
 
 
-@functools.cache
+@functools.lru_cache(maxsize=65536)
 def _wheel_targets(filename: str, requires_python: str | None) -> frozenset[Target]:
     return frozenset(
         t for t in all_targets() if t.accepts_wheel(filename) and t.accepts_python(requires_python)
     )
 
 
-@functools.cache
+@functools.lru_cache(maxsize=65536)
 def _known_platform(filename: str) -> bool:
     """Whether some target's platform takes this wheel (for some Python)."""
     tags = _tags(filename)
@@ -197,11 +197,21 @@ def plan_release(
         return ReleasePlan(unchanged=not new, files=[(f, None) for f in new])
     taken: dict[int, IndexFile] = {}
     rest = list(wanted)
-    for same in (_same_digest, _same_file, _same_slot):
+    for same in (_by_digest, _by_file, _by_slot):
+        free: dict[object, list[int]] = {}
+        for i, entry in enumerate(locked):
+            if i not in taken:
+                for key in same(entry.digest, entry.filename):
+                    free.setdefault(key, []).append(i)
         left = []
         for file in rest:
             match = next(
-                (i for i, entry in enumerate(locked) if i not in taken and same(entry, file)),
+                (
+                    i
+                    for key in same(sha256_of(file), file.filename)
+                    for i in free.get(key, ())
+                    if i not in taken
+                ),
                 None,
             )
             if match is None:
@@ -215,19 +225,21 @@ def plan_release(
     return ReleasePlan(unchanged=False, files=files, dropped=dropped)
 
 
-def _same_digest(entry: Locked, file: IndexFile) -> bool:
-    return entry.digest is not None and entry.digest == sha256_of(file)
+# What two files must share to be paired, in the order tried: the digest, the file (name,
+# version and tags), one (interpreter, ABI, platform family) slot.
 
 
-def _same_file(entry: Locked, file: IndexFile) -> bool:
-    return entry.filename is not None and file_key(entry.filename) == file_key(file.filename)
+def _by_digest(digest: str | None, filename: str | None) -> tuple[object, ...]:
+    return (digest,) if digest is not None else ()
 
 
-def _same_slot(entry: Locked, file: IndexFile) -> bool:
-    if entry.filename is None:
-        return False
-    mine, theirs = _slots(entry.filename), _slots(file.filename)
-    return bool(mine and theirs and not mine.isdisjoint(theirs))
+def _by_file(digest: str | None, filename: str | None) -> tuple[object, ...]:
+    key = file_key(filename) if filename is not None else None
+    return (key,) if key is not None else ()
+
+
+def _by_slot(digest: str | None, filename: str | None) -> tuple[object, ...]:
+    return tuple(sorted(_slots(filename))) if filename is not None else ()
 
 
 _GLIBC = re.compile(r"^(?:manylinux\d+|manylinux_\d+_\d+)_")
@@ -235,7 +247,7 @@ _MUSL = re.compile(r"^musllinux_\d+_\d+_")
 _MACOS = re.compile(r"^macosx_\d+_\d+_")
 
 
-@functools.cache
+@functools.lru_cache(maxsize=65536)
 def _slots(filename: str) -> frozenset[tuple[str, str, str]]:
     """(interpreter, ABI, platform family and architecture) of each of a wheel's tags."""
     tags = _tags(filename)
@@ -250,7 +262,7 @@ def _slots(filename: str) -> frozenset[tuple[str, str, str]]:
     return frozenset(found)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=65536)
 def _tags(filename: str) -> frozenset[Tag] | None:
     try:
         return parse_wheel_filename(filename)[3]
@@ -258,6 +270,7 @@ def _tags(filename: str) -> frozenset[Tag] | None:
         return None
 
 
+@functools.lru_cache(maxsize=65536)
 def file_key(filename: str) -> tuple[str, ...] | None:
     """What makes two files 'the same file': name, version and wheel tags (or sdist)."""
     from packaging.utils import InvalidSdistFilename, parse_sdist_filename

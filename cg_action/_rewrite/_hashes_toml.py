@@ -350,8 +350,11 @@ def scan(text: str, path: Path) -> Document:
 
 def toml_string(value: str, *, like: Value | None = None) -> str:
     """``value`` as a TOML string; literal (``'...'``) when ``like`` is one and it can be."""
-    if like is not None and like.is_literal and "'" not in value and not _needs_escape(value):
+    plain = _PLAIN.fullmatch(value) is not None
+    if like is not None and like.is_literal and plain and "'" not in value:
         return f"'{value}'"
+    if plain and '"' not in value:
+        return f'"{value}"'
     out = ['"']
     for char in value:
         if char == '"':
@@ -364,6 +367,9 @@ def toml_string(value: str, *, like: Value | None = None) -> str:
             out.append(char)
     out.append('"')
     return "".join(out)
+
+
+_PLAIN = re.compile(r"[^\x00-\x1f\x7f\\]*")
 
 
 def _needs_escape(text: str) -> bool:

@@ -117,6 +117,7 @@ def json_index(
 
     class Handler(BaseHTTPRequestHandler):
         with_body = True
+        disable_nagle_algorithm = True  # headers and body go in two writes
 
         def log_message(self, format: str, *args: object) -> None:
             return
@@ -154,8 +155,11 @@ def json_index(
             if self.with_body:
                 self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler, bind_and_activate=False)
     server.daemon_threads = True
+    server.request_queue_size = 128  # clients open many connections at once
+    server.server_bind()
+    server.server_activate()
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True
     thread.start()
