@@ -27,9 +27,11 @@ PAGE_URL = "https://index.example/simple/flask/"
 INDEX_URL = "https://index.example/simple/"
 SMALL = 250_000
 LARGE = 2_500_000
-# generous for a shared CI machine (a page of bare anchors costs about 1.3 us per byte, most of
-# it building the files): the quadratic reader needed 190 us per byte at 250 KB
-MICROSECONDS_PER_BYTE = 4.0
+# A page of bare anchors is the costliest per byte (each anchor is a file to build): about
+# 1.5 us per byte on an idle machine, three times that on a busy shared one. The quadratic
+# reader needed 190 us per byte at 250 KB (and ten times that at 2.5 MB): the bound is far
+# from both.
+MICROSECONDS_PER_BYTE = 8.0
 
 # constructs that made html.parser (or a regular expression) scan again and again
 ADVERSARIAL_UNITS = [
