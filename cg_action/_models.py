@@ -8,8 +8,10 @@ user's own spelling matters (``display_name``) or where a value is opaque (URLs,
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet
@@ -63,7 +65,8 @@ _LOCK_FORMATS = frozenset(
 
 
 class Status(StrEnum):
-    """The verdict on one dependency, from best to worst for the user's goal."""
+    """The verdict on one dependency. Reports count them in this order (the JSON summary too);
+    ``STATUS_TABLE`` says how each is shown."""
 
     CHAINGUARD = "chainguard"  # served by the Chainguard index, built by Chainguard
     FALLBACK = "fallback"  # only the fallback (PyPI / upstream path) serves it
@@ -72,6 +75,107 @@ class Status(StrEnum):
     MISSING = "missing"  # served by neither index
     NOT_INDEXED = "not-indexed"  # url, vcs, path or editable: no index is asked
     UNKNOWN = "unknown"  # the index could not be asked (network, malformed answer, offline)
+
+
+SarifLevel = Literal["error", "warning", "note", "none"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusRow:
+    """How every report shows one status: one row of ``STATUS_TABLE``."""
+
+    title: str  # a heading, and the SARIF rule's short description
+    icon: str  # the GitHub emoji code in Markdown
+    severity: int  # 0 is the worst: the order findings and annotations are shown in
+    sarif_level: SarifLevel  # the SARIF rule's default level; "none"/"note": nothing to fix
+    sarif_help: str  # the SARIF rule's help: what it means and what to do
+    output: str  # the GitHub Action output that counts it (declared in action.yml)
+
+    @property
+    def needs_action(self) -> bool:
+        """Whether a finding with this status asks something of the user (a warning or error)."""
+        return self.sarif_level in ("warning", "error")
+
+
+# One row per status, in the order of the enum; a test holds that every status has one.
+STATUS_TABLE: Mapping[Status, StatusRow] = {
+    Status.CHAINGUARD: StatusRow(
+        title="Served by Chainguard",
+        icon=":white_check_mark:",
+        severity=6,
+        sarif_level="none",
+        sarif_help="The Chainguard index serves this version, built from source.",
+        output="chainguard",
+    ),
+    Status.FALLBACK: StatusRow(
+        title="Only the fallback index serves it",
+        icon=":warning:",
+        severity=3,
+        sarif_level="warning",
+        sarif_help=(
+            "Only the fallback index (PyPI or Chainguard's upstream fallback) serves this "
+            "version: it is not built by Chainguard. Pin a version Chainguard serves or request "
+            "a build."
+        ),
+        output="fallback",
+    ),
+    Status.LOCKED_UPSTREAM: StatusRow(
+        title="Chainguard serves it, but the file pins upstream files",
+        icon=":lock:",
+        severity=2,
+        sarif_level="warning",
+        sarif_help=(
+            "Chainguard serves this version, but the file pins upstream (PyPI) files or "
+            "digests, so installs keep using them. Run `python -m cg_action update-hashes` or "
+            "re-lock against the Chainguard index."
+        ),
+        output="locked-upstream",
+    ),
+    Status.BLOCKED: StatusRow(
+        title="Withheld by policy",
+        icon=":no_entry:",
+        severity=1,
+        sarif_level="error",
+        sarif_help=(
+            "The Chainguard index withholds this file by policy (for example a blocklist, a "
+            "malware finding or a cooldown). Pick another version or ask your administrator."
+        ),
+        output="blocked",
+    ),
+    Status.MISSING: StatusRow(
+        title="Served by no index",
+        icon=":x:",
+        severity=0,
+        sarif_level="error",
+        sarif_help=(
+            "No configured index serves this version. Installs will fail once the Chainguard "
+            "index is the only source. Pin a version Chainguard serves or request a build."
+        ),
+        output="missing",
+    ),
+    Status.NOT_INDEXED: StatusRow(
+        title="Not checked (URL, VCS, path or editable)",
+        icon=":link:",
+        severity=5,
+        sarif_level="note",
+        sarif_help=(
+            "A URL, VCS, path or editable dependency: no index is asked, so its origin is not "
+            "checked."
+        ),
+        output="not-indexed",
+    ),
+    Status.UNKNOWN: StatusRow(
+        title="The index could not be asked",
+        icon=":grey_question:",
+        severity=4,
+        sarif_level="warning",
+        sarif_help=(
+            "The index could not be asked about this dependency (network, credentials, a "
+            "malformed answer or an offline run without a cached answer). Run again."
+        ),
+        output="unknown",
+    ),
+}
 
 
 def _redact_fields(value: object, *names: str) -> None:

@@ -31,6 +31,7 @@ from cg_action._commands._options import (
 )
 from cg_action._errors import IndexAccessError, UsageError
 from cg_action._models import (
+    STATUS_TABLE,
     ConfigNotice,
     Dependency,
     ExitCode,
@@ -40,23 +41,21 @@ from cg_action._models import (
     SourceFile,
     Status,
 )
+from cg_action._report._formats import ReportFormat, parse_format
 from cg_action._urls import CHAINGUARD_REMEDIATED_INDEX, PYPI_INDEX, redact_text, redact_url
-
-NAME = "check"
-HELP = "check each dependency against the Chainguard index (or any PEP 503/691 index)"
 
 _NAMES_SELECTION = re.compile(r"\b(extra|extras|dependency_groups)\b")
 
-FORMATS = ("text", "json", "markdown", "github", "sarif")
 COMMENT_MODES = ("always", "on-findings", "never")
 
 
 def parse_statuses(words: list[str], option: str) -> frozenset[Status]:
-    """``missing,fallback`` -> statuses; ``none`` -> nothing; ``any`` -> all but chainguard."""
+    """``missing,fallback`` -> statuses; ``none`` -> nothing; ``any`` -> every status that asks
+    something of the user (all but chainguard and not-indexed)."""
     if words in (["none"], []):
         return frozenset()
     if words == ["any"]:
-        return frozenset(s for s in Status if s not in (Status.CHAINGUARD, Status.NOT_INDEXED))
+        return frozenset(s for s in Status if STATUS_TABLE[s].needs_action)
     out: set[Status] = set()
     for word in words:
         try:
@@ -144,7 +143,7 @@ def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     output = parser.add_argument_group("output")
     output.add_argument(
         "--format",
-        choices=FORMATS,
+        choices=[f.value for f in ReportFormat],
         default=env.get("CG_ACTION_FORMAT") or None,
         help="report format (default: github inside GitHub Actions, else text)",
     )
@@ -259,8 +258,13 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
     )
 
     in_github = env.get("GITHUB_ACTIONS") == "true"
-    fmt = args.format or ("github" if in_github else "text")
-    show_progress = err.isatty() and fmt != "github"
+    # argparse does not check a default: CG_ACTION_FORMAT is checked here, before any request
+    fmt = (
+        parse_format(args.format, "--format (CG_ACTION_FORMAT)")
+        if args.format
+        else (ReportFormat.GITHUB if in_github else ReportFormat.TEXT)
+    )
+    show_progress = err.isatty() and fmt is not ReportFormat.GITHUB
     settings = CheckSettings(
         primary=primary,
         fallback=fallback,
@@ -400,23 +404,15 @@ class _WhileWaiting(Generic[T]):
         return self._values[0]
 
 
-def _import_renderer(fmt: str) -> None:
+def _import_renderer(fmt: ReportFormat) -> None:
     """Import the modules that turn the answers into the report in ``fmt``."""
     import importlib
 
-    renderer = _RENDERERS.get(fmt)
-    for name in ("cg_action._index._html", "cg_action._index._json", renderer):
-        if name:
-            importlib.import_module(name)
+    from cg_action._report._formats import renderer
 
-
-_RENDERERS = {
-    "text": "cg_action._report._text",
-    "json": "cg_action._report._json",
-    "markdown": "cg_action._report._markdown",
-    "sarif": "cg_action._report._sarif",
-    "github": "cg_action._report._github",
-}
+    for name in ("cg_action._index._html", "cg_action._index._json"):
+        importlib.import_module(name)
+    renderer(fmt)
 
 
 def _config_notices(
@@ -479,7 +475,7 @@ def _changed(
 
 def _write_reports(
     report: Report,
-    fmt: str,
+    fmt: ReportFormat,
     args: argparse.Namespace,
     env: Mapping[str, str],
     out: TextIO,
@@ -494,8 +490,8 @@ def _write_reports(
     else:
         out.write(rendered)
     if args.sarif_file:
-        write_file(args.sarif_file, render(report, "sarif", path_prefix=prefix))
+        write_file(args.sarif_file, render(report, ReportFormat.SARIF, path_prefix=prefix))
     if env.get("GITHUB_ACTIONS") == "true":
         publish_github(report, env=env, comment=args.comment, json_file=args.json_file, err=err)
     elif args.json_file:
-        write_file(args.json_file, render(report, "json"))
+        write_file(args.json_file, render(report, ReportFormat.JSON))

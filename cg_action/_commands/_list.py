@@ -10,9 +10,6 @@ from typing import TextIO
 from cg_action._commands._options import add_paths_argument, paths_from
 from cg_action._models import ExitCode
 
-NAME = "list"
-HELP = "list the dependency files and dependencies found, offline"
-
 
 def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     """The options of ``list``."""
@@ -32,6 +29,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
     """List what was found; exit 2 when any file could not be read."""
     from cg_action._commands._output import render, write_file
     from cg_action._models import Report, ReportKind
+    from cg_action._report._formats import ReportFormat
     from cg_action._run import all_dependencies, load_sources
 
     loaded = load_sources(paths_from(args, env))
@@ -41,7 +39,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         files=loaded.files,
         dependencies=tuple(all_dependencies(loaded.sources)),
     )
-    text = render(report, args.format)
+    text = render(report, ReportFormat(args.format))
     if args.output:
         write_file(args.output, text)
     else:

@@ -1,4 +1,4 @@
-"""Writing reports: the format dispatch, atomic file writes, and the GitHub side effects.
+"""Writing reports: rendered by the format registry, written atomically, and GitHub's extras.
 
 Inside GitHub Actions a ``check`` also appends the job summary, writes the step outputs and the
 JSON report, and keeps the pull request comment up to date. The values of ``GITHUB_*`` variables
@@ -11,47 +11,27 @@ import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from cg_action._errors import UsageError
 from cg_action._models import Report
 from cg_action._urls import redact_text
 
+if TYPE_CHECKING:
+    from cg_action._report._formats import ReportFormat
 
-def render(report: Report, fmt: str, *, path_prefix: str = "") -> str:
-    """The report in one of the formats: text, json, markdown, github, sarif.
+
+def render(report: Report, fmt: ReportFormat, *, path_prefix: str = "") -> str:
+    """The report in ``fmt``, written by the format's module (``_report._formats.renderer``).
 
     ``path_prefix`` is put before file paths where GitHub reads them from the workspace root
     (annotations, SARIF, Markdown links) when the run's root is a folder inside it. Whatever a
     repository wrote that looks like user-info of a URL is removed from the whole text, wherever
     the parsers put it (a name, a URL, a quoted line).
     """
-    return redact_text(_render(report, fmt, path_prefix=path_prefix))
+    from cg_action._report._formats import renderer
 
-
-def _render(report: Report, fmt: str, *, path_prefix: str) -> str:
-    if fmt == "text":
-        from cg_action._report._text import render_text
-
-        return render_text(report)
-    if fmt == "json":
-        from cg_action._report._json import render_json
-
-        return render_json(report)
-    if fmt == "markdown":
-        from cg_action._report._markdown import render_markdown
-
-        return render_markdown(report, path_prefix=path_prefix)
-    if fmt == "sarif":
-        from cg_action._report._sarif import render_sarif
-
-        return render_sarif(report, path_prefix=path_prefix)
-    if fmt == "github":
-        from cg_action._report._github import render_github_commands
-
-        commands, _ = render_github_commands(report, path_prefix=path_prefix)
-        return commands
-    raise UsageError(f"unknown format {fmt!r}")
+    return redact_text(renderer(fmt).render(report, path_prefix=path_prefix))
 
 
 def write_file(path: Path, text: str) -> None:

@@ -24,9 +24,6 @@ from cg_action._commands._options import (
 )
 from cg_action._models import ExitCode
 
-NAME = "rewrite"
-HELP = "point index configuration at Chainguard, safely"
-
 
 def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     """Add the rewrite options; each takes its default from a CG_ACTION_* variable."""

@@ -17,8 +17,6 @@ from cg_action._commands._options import add_client_options, add_index_options
 from cg_action._errors import UsageError
 from cg_action._models import ExitCode
 
-NAME = "verify"
-HELP = "verify installed distributions carry Chainguard provenance"
 FORMATS = ("text", "json", "github", "markdown")
 
 

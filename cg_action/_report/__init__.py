@@ -1,8 +1,11 @@
-"""Report renderers: one module per output format (text, json, markdown, github, sarif).
+"""Report renderers: one module per output format, each named by a ``ReportFormat`` member.
 
-Every renderer is a pure function of a ``Report``; only ``write_outputs`` and
-``append_step_summary`` write files, and only to the paths the CLI passes in. Each name below
-is imported from its module on first use, so a run that writes JSON imports no other format.
+``_formats.renderer(fmt)`` gives the module that writes a format (the ``Renderer`` contract of
+``_interface``); that is how reports are dispatched, and all a new format needs besides its
+module. Every renderer is a pure function of a ``Report``; only ``write_outputs`` and
+``append_step_summary`` write files, and only to the paths the CLI passes in. The names below
+are shortcuts to helpers of some formats, each imported from its module on first use, so a run
+that writes JSON imports no other format.
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from cg_action._report._formats import ReportFormat, renderer
     from cg_action._report._github import (
         append_step_summary,
         render_github_commands,
         write_outputs,
     )
+    from cg_action._report._interface import Renderer
     from cg_action._report._json import render_json, report_to_json
     from cg_action._report._markdown import (
         COMMENT_MARKER,
@@ -27,6 +32,9 @@ if TYPE_CHECKING:
     from cg_action._report._text import render_text
 
 _MODULES = {
+    "ReportFormat": "_formats",
+    "renderer": "_formats",
+    "Renderer": "_interface",
     "append_step_summary": "_github",
     "render_github_commands": "_github",
     "write_outputs": "_github",
@@ -43,6 +51,8 @@ _MODULES = {
 
 __all__ = [
     "COMMENT_MARKER",
+    "Renderer",
+    "ReportFormat",
     "append_step_summary",
     "needs_attention",
     "render_github_commands",
@@ -51,6 +61,7 @@ __all__ = [
     "render_pr_comment",
     "render_sarif",
     "render_text",
+    "renderer",
     "report_to_json",
     "report_to_sarif",
     "write_outputs",

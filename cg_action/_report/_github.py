@@ -12,8 +12,9 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from cg_action._models import Report, Status
+from cg_action._models import STATUS_TABLE, Report, Status
 from cg_action._report._escape import issue_command
+from cg_action._report._formats import ReportFormat
 from cg_action._report._interface import (
     Level,
     annotation_order,
@@ -22,8 +23,22 @@ from cg_action._report._interface import (
     requirement_text,
 )
 
-# The Action's outputs are named after the statuses, plus these.
-OUTPUT_NAMES = (*(s.value for s in Status), "coverage", "checked", "failing", "report")
+# The Action's outputs: a count per status (named in STATUS_TABLE), plus these.
+OUTPUT_NAMES = (
+    *(STATUS_TABLE[s].output for s in Status),
+    "coverage",
+    "checked",
+    "failing",
+    "report",
+)
+
+FORMAT = ReportFormat.GITHUB
+
+
+def render(report: Report, *, path_prefix: str = "") -> str:
+    """The ``Renderer`` entry point: the annotation commands of ``render_github_commands``."""
+    commands, _ = render_github_commands(report, path_prefix=path_prefix)
+    return commands
 
 
 def escape_data(text: str) -> str:
@@ -169,7 +184,7 @@ def write_outputs(report: Report, *, output_file: Path, json_report: Path) -> No
     ``coverage`` is a percentage with one decimal (``92.5``), empty when nothing was checked.
     """
     counts = report.counts()
-    values: dict[str, str] = {status.value: str(counts[status]) for status in Status}
+    values = {STATUS_TABLE[status].output: str(counts[status]) for status in Status}
     percent = report.coverage_percent
     values["coverage"] = f"{percent:.1f}" if percent is not None else ""
     values["checked"] = str(report.checkable_count)

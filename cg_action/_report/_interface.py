@@ -1,9 +1,11 @@
 """What every report format shares: the renderer contract, levels, ordering and advice.
 
-A renderer is a pure function from a ``Report`` to text. The helpers here decide, once for every
-format, how serious a finding is (``level_of``), in which order findings are shown
-(``sort_key`` / ``annotation_order``), how paths are written (``display_path``) and which
-"what to do next" lines apply (``next_steps``).
+A renderer is a module with a pure ``render`` function from a ``Report`` to text
+(``Renderer``); ``_formats.renderer`` names the module of each format. The helpers here decide,
+once for every format, how serious a finding is (``level_of``), in which order findings are
+shown (``sort_key`` / ``annotation_order``), how paths are written (``display_path``) and which
+"what to do next" lines apply (``next_steps``). What each status is called, its icon, its
+severity and its SARIF rule come from ``STATUS_TABLE``, beside the ``Status`` enum.
 """
 
 from __future__ import annotations
@@ -14,40 +16,37 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from cg_action._compat import StrEnum
-from cg_action._models import Dependency, Finding, Report, Status
+from cg_action._models import STATUS_TABLE, Dependency, Finding, Report, Status
+
+if TYPE_CHECKING:
+    from cg_action._report._formats import ReportFormat
 
 TOOL_NAME = "cg-action"
 INFORMATION_URI = "https://github.com/cg-action/cg-action"
 
-# From best to worst for the user's goal; the index is the severity used to order findings.
-SEVERITY_ORDER: tuple[Status, ...] = (
-    Status.MISSING,
-    Status.BLOCKED,
-    Status.LOCKED_UPSTREAM,
-    Status.FALLBACK,
-    Status.UNKNOWN,
-    Status.NOT_INDEXED,
-    Status.CHAINGUARD,
+# From worst to best for the user's goal; the index is the severity used to order findings.
+SEVERITY_ORDER: tuple[Status, ...] = tuple(
+    sorted(Status, key=lambda status: STATUS_TABLE[status].severity)
 )
-
-STATUS_TITLES: dict[Status, str] = {
-    Status.CHAINGUARD: "Served by Chainguard",
-    Status.FALLBACK: "Only the fallback index serves it",
-    Status.LOCKED_UPSTREAM: "Chainguard serves it, but the file pins upstream files",
-    Status.BLOCKED: "Withheld by policy",
-    Status.MISSING: "Served by no index",
-    Status.NOT_INDEXED: "Not checked (URL, VCS, path or editable)",
-    Status.UNKNOWN: "The index could not be asked",
-}
 
 
 class Renderer(Protocol):
-    """The contract of the plain formats: a report in, text out, nothing else touched."""
+    """The contract of a report format, kept by the module that writes it.
 
-    def __call__(self, report: Report) -> str: ...
+    ``FORMAT`` is the format the module writes. ``render`` is a pure function: a report in,
+    text out, nothing else touched. ``path_prefix`` is where the report's root sits inside the
+    repository (the Action's ``working-directory``); the formats GitHub reads put it before
+    file paths, the others ignore it.
+    """
+
+    FORMAT: ReportFormat
+
+    def render(self, report: Report, *, path_prefix: str = "") -> str:
+        """The report as this format's text."""
+        ...
 
 
 class Level(StrEnum):
@@ -83,13 +82,12 @@ def level_of(report: Report, finding: Finding) -> Level:
     """
     if finding.status in report.fail_on and finding.ignored is None and report.is_changed(finding):
         return Level.ERROR
-    if finding.status is Status.CHAINGUARD:
+    row = STATUS_TABLE[finding.status]
+    if row.sarif_level == "none":
         return Level.NONE
     if finding.ignored is not None or not report.is_changed(finding):
         return Level.NOTE
-    if finding.status is Status.NOT_INDEXED:
-        return Level.NOTE
-    return Level.WARNING
+    return Level.WARNING if row.needs_action else Level.NOTE
 
 
 def display_path(report: Report, path: Path, *, prefix: str = "") -> str:
@@ -138,7 +136,7 @@ def sort_key(report: Report, finding: Finding) -> tuple[str, int, str, int]:
         display_path(report, dep.location.path),
         line,
         dep.name,
-        SEVERITY_ORDER.index(finding.status),
+        STATUS_TABLE[finding.status].severity,
     )
 
 
@@ -154,7 +152,7 @@ def annotation_order(report: Report, findings: Iterable[Finding]) -> list[Findin
     def key(finding: Finding) -> tuple[int, int, tuple[str, int, str, int]]:
         return (
             _RANK[level_of(report, finding)],
-            SEVERITY_ORDER.index(finding.status),
+            STATUS_TABLE[finding.status].severity,
             sort_key(report, finding),
         )
 

@@ -13,6 +13,7 @@ from typing import Any
 from cg_action import __version__
 from cg_action._compat import assert_never
 from cg_action._models import Artifact, Dependency, Finding, Report, ReportKind, Status
+from cg_action._report._formats import ReportFormat
 from cg_action._report._interface import (
     SEVERITY_ORDER,
     TOOL_NAME,
@@ -26,10 +27,17 @@ SCHEMA_VERSION = 1
 
 JsonObject = dict[str, Any]
 
+FORMAT = ReportFormat.JSON
+
 
 # No indent: the standard library's C encoder (an indented dump is encoded in Python, about
 # 45 ms for a thousand results where this takes 5).
 _ROW = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+
+
+def render(report: Report, *, path_prefix: str = "") -> str:
+    """The ``Renderer`` entry point: ``render_json`` (paths need no prefix)."""
+    return render_json(report)
 
 
 def render_json(report: Report) -> str:

@@ -16,11 +16,11 @@ from collections.abc import Callable, Sequence
 from urllib.parse import quote
 
 from cg_action._compat import assert_never
-from cg_action._models import Finding, Report, ReportKind, Status
+from cg_action._models import STATUS_TABLE, Finding, Report, ReportKind, Status
 from cg_action._report._escape import printable
+from cg_action._report._formats import ReportFormat
 from cg_action._report._interface import (
     SEVERITY_ORDER,
-    STATUS_TITLES,
     Level,
     annotation_order,
     display_path,
@@ -35,15 +35,12 @@ SUMMARY_LIMIT_BYTES = 1024 * 1024  # GitHub's limit for one step's summary
 COMMENT_LIMIT_CHARS = 65_536  # GitHub's limit for one comment body
 _MARGIN = 1024  # room for the truncation note and for what the caller adds
 
-_ICONS = {
-    Status.MISSING: ":x:",
-    Status.BLOCKED: ":no_entry:",
-    Status.LOCKED_UPSTREAM: ":lock:",
-    Status.FALLBACK: ":warning:",
-    Status.UNKNOWN: ":grey_question:",
-    Status.NOT_INDEXED: ":link:",
-    Status.CHAINGUARD: ":white_check_mark:",
-}
+FORMAT = ReportFormat.MARKDOWN
+
+
+def render(report: Report, *, path_prefix: str = "") -> str:
+    """The ``Renderer`` entry point: the job summary, without links (no repository known)."""
+    return render_markdown(report, path_prefix=path_prefix)
 
 
 def render_markdown(
@@ -227,9 +224,9 @@ def _check_body(
     else:
         lines.append(":warning: Nothing fails the run, but some dependencies need a look.")
     lines += ["", "| Status | Dependencies |", "| --- | ---: |"]
-    for status in reversed(SEVERITY_ORDER):
+    for status in Status:  # the order of the JSON summary
         if counts[status]:
-            lines.append(f"| {_ICONS[status]} `{status.value}` | {counts[status]} |")
+            lines.append(f"| {STATUS_TABLE[status].icon} `{status.value}` | {counts[status]} |")
     ignored = sum(1 for f in report.findings if f.ignored is not None)
     if ignored:
         lines.append(f"| ignored | {ignored} |")
@@ -254,7 +251,8 @@ def _check_body(
         if not found:
             continue
         found.sort(key=lambda f: (display_path(report, f.dependency.location.path), _line(f)))
-        title = f"{_ICONS[status]} {STATUS_TITLES[status]} (`{status.value}`): {len(found)}"
+        row = STATUS_TABLE[status]
+        title = f"{row.icon} {row.title} (`{status.value}`): {len(found)}"
         table = ["| Dependency | Where | Details |", "| --- | --- | --- |"]
         table += [_row(report, links, f) for f in found]
         if status is Status.NOT_INDEXED:

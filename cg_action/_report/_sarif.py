@@ -15,11 +15,10 @@ from typing import Any
 from urllib.parse import quote
 
 from cg_action import __version__
-from cg_action._models import Finding, Report, Status
+from cg_action._models import STATUS_TABLE, Finding, Report, Status
+from cg_action._report._formats import ReportFormat
 from cg_action._report._interface import (
     INFORMATION_URI,
-    SEVERITY_ORDER,
-    STATUS_TITLES,
     TOOL_NAME,
     Level,
     display_path,
@@ -32,43 +31,7 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
 FINGERPRINT_KEY = "cgActionFinding/v1"
 
-_HELP: dict[Status, str] = {
-    Status.CHAINGUARD: "The Chainguard index serves this version, built from source.",
-    Status.FALLBACK: (
-        "Only the fallback index (PyPI or Chainguard's upstream fallback) serves this version: "
-        "it is not built by Chainguard. Pin a version Chainguard serves or request a build."
-    ),
-    Status.LOCKED_UPSTREAM: (
-        "Chainguard serves this version, but the file pins upstream (PyPI) files or digests, "
-        "so installs keep using them. Run `python -m cg_action update-hashes` or re-lock "
-        "against the Chainguard index."
-    ),
-    Status.BLOCKED: (
-        "The Chainguard index withholds this file by policy (for example a blocklist, a "
-        "malware finding or a cooldown). Pick another version or ask your administrator."
-    ),
-    Status.MISSING: (
-        "No configured index serves this version. Installs will fail once the Chainguard "
-        "index is the only source. Pin a version Chainguard serves or request a build."
-    ),
-    Status.NOT_INDEXED: (
-        "A URL, VCS, path or editable dependency: no index is asked, so its origin is not checked."
-    ),
-    Status.UNKNOWN: (
-        "The index could not be asked about this dependency (network, credentials, a "
-        "malformed answer or an offline run without a cached answer). Run again."
-    ),
-}
-
-_DEFAULT_LEVEL: dict[Status, str] = {
-    Status.CHAINGUARD: "none",
-    Status.FALLBACK: "warning",
-    Status.LOCKED_UPSTREAM: "warning",
-    Status.BLOCKED: "error",
-    Status.MISSING: "error",
-    Status.NOT_INDEXED: "note",
-    Status.UNKNOWN: "warning",
-}
+FORMAT = ReportFormat.SARIF
 
 
 def rule_id(status: Status) -> str:
@@ -89,6 +52,11 @@ def fingerprint(report: Report, finding: Finding) -> str:
     return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
 
 
+def render(report: Report, *, path_prefix: str = "") -> str:
+    """The ``Renderer`` entry point: ``render_sarif``."""
+    return render_sarif(report, path_prefix=path_prefix)
+
+
 def render_sarif(report: Report, *, path_prefix: str = "") -> str:
     """The report as SARIF 2.1.0 JSON text."""
     return json.dumps(report_to_sarif(report, path_prefix=path_prefix), indent=2) + "\n"
@@ -96,19 +64,8 @@ def render_sarif(report: Report, *, path_prefix: str = "") -> str:
 
 def report_to_sarif(report: Report, *, path_prefix: str = "") -> dict[str, Any]:
     """The SARIF log as plain JSON values."""
-    statuses = list(reversed(SEVERITY_ORDER))
-    rules = [
-        {
-            "id": rule_id(status),
-            "name": status.value.replace("-", " ").title().replace(" ", ""),
-            "shortDescription": {"text": STATUS_TITLES[status]},
-            "fullDescription": {"text": _HELP[status]},
-            "help": {"text": _HELP[status], "markdown": _HELP[status]},
-            "defaultConfiguration": {"level": _DEFAULT_LEVEL[status]},
-            "properties": {"tags": ["supply-chain", "dependencies"]},
-        }
-        for status in statuses
-    ]
+    statuses = list(Status)  # the order of the JSON summary
+    rules = [_rule(status) for status in statuses]
     results = [
         _result(report, finding, statuses.index(finding.status), path_prefix)
         for finding in sorted(report.findings, key=lambda f: sort_key(report, f))
@@ -143,6 +100,19 @@ def report_to_sarif(report: Report, *, path_prefix: str = "") -> dict[str, Any]:
             {"executionSuccessful": True, "toolExecutionNotifications": notifications}
         ]
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+
+
+def _rule(status: Status) -> dict[str, Any]:
+    row = STATUS_TABLE[status]
+    return {
+        "id": rule_id(status),
+        "name": status.value.replace("-", " ").title().replace(" ", ""),
+        "shortDescription": {"text": row.title},
+        "fullDescription": {"text": row.sarif_help},
+        "help": {"text": row.sarif_help, "markdown": row.sarif_help},
+        "defaultConfiguration": {"level": row.sarif_level},
+        "properties": {"tags": ["supply-chain", "dependencies"]},
+    }
 
 
 def _location(report: Report, path: Path, line: int | None, prefix: str) -> dict[str, Any]:

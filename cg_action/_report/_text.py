@@ -15,6 +15,7 @@ from cg_action._compat import assert_never
 from cg_action._errors import Problem
 from cg_action._models import Dependency, Finding, Report, ReportKind, Status
 from cg_action._report._escape import printable
+from cg_action._report._formats import ReportFormat
 from cg_action._report._interface import (
     SEVERITY_ORDER,
     Level,
@@ -34,6 +35,13 @@ _COLOURS = {
     Level.NONE: "\x1b[32m",
 }
 _RESET = "\x1b[0m"
+
+FORMAT = ReportFormat.TEXT
+
+
+def render(report: Report, *, path_prefix: str = "") -> str:
+    """The ``Renderer`` entry point: ``render_text`` without colour (paths need no prefix)."""
+    return render_text(report)
 
 
 def render_text(report: Report, *, color: bool = False) -> str:
@@ -133,7 +141,7 @@ def _check_lines(report: Report, *, color: bool) -> list[str]:
         lines.append("")
     lines.append(f"Chainguard coverage: {format_coverage(report)}")
     counts = report.counts()
-    for status in reversed(SEVERITY_ORDER):
+    for status in Status:  # the order of the JSON summary
         if counts[status]:
             lines.append(f"  {status.value}: {counts[status]}")
     ignored = sum(1 for f in report.findings if f.ignored is not None)
