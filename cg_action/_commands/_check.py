@@ -434,8 +434,10 @@ def _config_notices(
     )
     notices = []
     for finding in found:
-        # The lint's messages name their place and may repeat the hint: reports add both.
+        # The lint's messages may name their place and end with the hint: reports show the
+        # place, the trap (message) and what to do (hint) once each.
         message = finding.message.removeprefix(f"{finding.location}: ")
+        message = message.removesuffix(f"; {finding.hint}") if finding.hint else message
         hint = "" if finding.hint and finding.hint in message else finding.hint
         notices.append(
             ConfigNotice(location=finding.location, code=finding.code, message=message, hint=hint)

@@ -181,6 +181,19 @@ def format_coverage(report: Report) -> str:
     return f"{served} of {report.checkable_count} ({percent:.1f}%)"
 
 
+# The index configuration traps that ``rewrite`` fixes (docs/report-format.md lists the codes):
+# their notice says to run it, so the advice to run it is not given a second time.
+_FIXED_BY_REWRITE = frozenset(
+    {
+        "pypi-index-url",
+        "chainguard-as-extra",
+        "uv-chainguard-not-default",
+        "pypi-before-chainguard",
+        "poetry-no-supplemental-pypi",
+    }
+)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NextStep:
     """One piece of advice: what to run or do, and which findings it is for."""
@@ -201,7 +214,8 @@ def next_steps(report: Report, *, shown_as: Callable[[str], str] = str) -> list[
     """The "what to do next" lines that apply to the findings that are not ignored.
 
     ``shown_as`` writes a package name the way the format needs (Markdown: as inline code,
-    since a name comes from the repository).
+    since a name comes from the repository). The advice to run ``rewrite`` is left out when an
+    index configuration notice of the report already gives it.
     """
     by_status: dict[Status, list[Finding]] = {s: [] for s in Status}
     for finding in report.findings:
@@ -219,7 +233,8 @@ def next_steps(report: Report, *, shown_as: Callable[[str], str] = str) -> list[
                 ),
             )
         )
-    if by_status[Status.LOCKED_UPSTREAM] or by_status[Status.FALLBACK]:
+    rewrite_said = any(n.code in _FIXED_BY_REWRITE for n in report.config_notices)
+    if (by_status[Status.LOCKED_UPSTREAM] or by_status[Status.FALLBACK]) and not rewrite_said:
         steps.append(
             NextStep(
                 status=Status.FALLBACK,

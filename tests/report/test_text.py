@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from packaging.version import Version
 
 from cg_action._errors import Problem
-from cg_action._models import Dependency, DependencyKind, Ignore, Report, ReportKind, Status
+from cg_action._models import (
+    ConfigNotice,
+    Dependency,
+    DependencyKind,
+    Ignore,
+    Location,
+    Report,
+    ReportKind,
+    Status,
+)
 from cg_action._report import render_text
 from cg_action._sources._dispatch import parse_file
 
@@ -142,3 +152,23 @@ def test_list_report(corpus_dir: Path) -> None:
     assert "5 dependencies in 1 file" in text
     assert "  pinned: 3" in text
     assert render_text(report) == text  # stable
+
+
+def test_rewrite_advice_once_when_a_notice_gives_it(tmp_path: Path) -> None:
+    dep = dependency("six", "==1.16.0", path=tmp_path / "requirements.txt", line=2)
+    report = check_report(tmp_path, [finding(dep, Status.FALLBACK)])
+
+    def with_notice(code: str) -> Report:
+        notice = ConfigNotice(
+            location=Location(path=tmp_path / "requirements.txt", line=1),
+            code=code,
+            message="a trap",
+            hint="run `cg-action rewrite` to point it at Chainguard",
+        )
+        return replace(report, config_notices=(notice,))
+
+    generic = "point your tools at the Chainguard index first"
+    assert generic in render_text(report)
+    assert generic not in render_text(with_notice("pypi-index-url"))
+    # a leaked credential is not fixed by rewrite: the advice for the fallback finding stays
+    assert generic in render_text(with_notice("credentials-in-url"))
