@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cg_action._compat import assert_never
 from cg_action._rewrite import _pipconf, _pipfile, _pyproject, _requirements, _uv
-from cg_action._rewrite._interface import ConfigFormat, RewriteOptions
+from cg_action._rewrite._interface import ConfigFormat, RewriteOptions, Rewriter
 from cg_action._rewrite._plan import FilePlan, read_config
 
 SKIPPED_DIRECTORIES = frozenset(
@@ -141,6 +141,7 @@ def plan_rewrite(
 
     ``root`` is the repository the file belongs to: a link out of it is refused.
     """
+    rewriter: Rewriter
     match fmt:
         case ConfigFormat.PIP_CONF:
             rewriter = _pipconf.rewrite_text
