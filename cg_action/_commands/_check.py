@@ -73,7 +73,8 @@ environment:
   Every option takes its default from CG_ACTION_<OPTION> (upper case, '-' as '_'), e.g.
   CG_ACTION_INDEX_URL, CG_ACTION_FAIL_ON, CG_ACTION_NO_FALLBACK=true; PATH ... from
   CG_ACTION_PATHS and --target from CG_ACTION_TARGETS (comma or space separated);
-  --extras and --groups from CG_ACTION_EXTRAS and CG_ACTION_GROUPS.
+  --extras and --groups from CG_ACTION_EXTRAS and CG_ACTION_GROUPS; --report-file from
+  CG_ACTION_REPORT_FILES.
   Credentials: CHAINGUARD_PYTHON_IDENTITY_ID and CHAINGUARD_PYTHON_TOKEN; .netrc from NETRC.
   In GitHub Actions (GITHUB_ACTIONS=true) the format defaults to github, and the job summary,
   step outputs and pull request comment (GITHUB_TOKEN) are written too.
@@ -165,6 +166,15 @@ def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
         type=Path,
         default=env_path(env, "CG_ACTION_JSON_FILE"),
         help="also write the JSON report to this file",
+    )
+    output.add_argument(
+        "--report-file",
+        action="append",
+        metavar="FORMAT=PATH",
+        help=(
+            "also write the report in FORMAT to PATH, repeatable, e.g. json=report.json "
+            "(default: $CG_ACTION_REPORT_FILES, comma or space separated)"
+        ),
     )
     output.add_argument(
         "--comment",
@@ -265,6 +275,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         else (ReportFormat.GITHUB if in_github else ReportFormat.TEXT)
     )
     show_progress = err.isatty() and fmt is not ReportFormat.GITHUB
+    report_files = _report_files(args.report_file, env)
     settings = CheckSettings(
         primary=primary,
         fallback=fallback,
@@ -328,9 +339,10 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
             f"cg-action: none of {len(checked)} dependencies could be checked, the first: "
             f"{redact_text(checked[0].message)}; not failing (--network-errors=warn)\n"
         )
-        _write_reports(report, fmt, args, env, io.StringIO() if not args.output else out, err)
+        stdout = io.StringIO() if not args.output else out
+        _write_reports(report, fmt, report_files, args, env, stdout, err)
         return _lenient_exit(report.files, err)
-    _write_reports(report, fmt, args, env, out, err)
+    _write_reports(report, fmt, report_files, args, env, out, err)
     return exit_code(report, network_errors=args.network_errors, err=err)
 
 
@@ -346,6 +358,20 @@ def _selected(
     if "all" in words or "none" in words:
         raise UsageError(f"{option}: give names, or 'all' or 'none' alone, not {','.join(words)}")
     return words
+
+
+def _report_files(
+    values: Sequence[str] | None, env: Mapping[str, str]
+) -> list[tuple[ReportFormat, Path]]:
+    """The ``FORMAT=PATH`` pairs of --report-file (or CG_ACTION_REPORT_FILES), checked."""
+    option = "--report-file" if values else "CG_ACTION_REPORT_FILES"
+    pairs = []
+    for word in split_words(values) if values else env_list(env, "CG_ACTION_REPORT_FILES"):
+        name, equals, path = word.partition("=")
+        if not equals or not path:
+            raise UsageError(f"{option}: {word!r} is not FORMAT=PATH, e.g. json=report.json")
+        pairs.append((parse_format(name, option), Path(path)))
+    return pairs
 
 
 def _selection_note(dependencies: Sequence[Dependency], described: str) -> tuple[str, ...]:
@@ -478,6 +504,7 @@ def _changed(
 def _write_reports(
     report: Report,
     fmt: ReportFormat,
+    report_files: Sequence[tuple[ReportFormat, Path]],
     args: argparse.Namespace,
     env: Mapping[str, str],
     out: TextIO,
@@ -493,6 +520,8 @@ def _write_reports(
         out.write(rendered)
     if args.sarif_file:
         write_file(args.sarif_file, render(report, ReportFormat.SARIF, path_prefix=prefix))
+    for other, path in report_files:
+        write_file(path, render(report, other, path_prefix=prefix))
     if env.get("GITHUB_ACTIONS") == "true":
         publish_github(report, env=env, comment=args.comment, json_file=args.json_file, err=err)
     elif args.json_file:
