@@ -42,7 +42,7 @@ _STYLE = """
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
   color: var(--ink); background: #fff; }
-main { max-width: 1100px; margin: 0 auto; padding: 24px; }
+main { max-width: 1200px; margin: 0 auto; padding: 24px; }
 h1 { font-size: 1.6rem; margin: 0 0 4px; }
 h2 { font-size: 1.25rem; margin: 32px 0 8px; border-bottom: 1px solid var(--line); }
 p.lead { font-size: 1.1rem; margin: 4px 0 16px; }
@@ -60,7 +60,8 @@ table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
 caption { text-align: left; padding: 4px 0; caption-side: top; }
 th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
 thead th { background: #f6f8fa; position: sticky; top: 0; }
-td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+thead code { overflow-wrap: normal; }
 tbody tr:nth-child(even) { background: #fafbfc; }
 tbody th { font-weight: 600; }
 code { font: 0.85rem ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;

@@ -177,7 +177,7 @@ def _status(value: object, key: str) -> Status:
         return Status(text)
     except ValueError:
         known = ", ".join(s.value for s in Status)
-        raise _Invalid(key, f"unknown status {visible(text, limit=40)!r}; one of {known}") from None
+        raise _Invalid(key, f"unknown status '{visible(text, limit=40)}'; one of {known}") from None
 
 
 def _version(value: object, key: str) -> Version | None:
@@ -187,7 +187,7 @@ def _version(value: object, key: str) -> Version | None:
     try:
         return Version(text)
     except InvalidVersion:
-        raise _Invalid(key, f"{visible(text, limit=40)!r} is not a version") from None
+        raise _Invalid(key, f"'{visible(text, limit=40)}' is not a version") from None
 
 
 class _FileReader:
@@ -345,7 +345,7 @@ def _header(document: dict[str, object]) -> None:
     if kind != "check":
         raise _Invalid(
             "kind",
-            f"{visible(kind, limit=40)!r}: not a check report; give the reports of "
+            f"'{visible(kind, limit=40)}': not a check report; give the reports of "
             "`check --format json`",
         )
 
@@ -417,7 +417,7 @@ def read_reports(paths: Sequence[Path], *, name_from: NameFrom) -> list[Reposito
                     path=path,
                     line=None,
                     message=(
-                        f"the repository {visible(report.name, limit=80)!r} is also the one of "
+                        f"the repository '{visible(report.name, limit=80)}' is also the one of "
                         f"{visible(str(first), limit=200)}; give each repository's report once"
                     ),
                 )
