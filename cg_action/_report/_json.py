@@ -42,7 +42,12 @@ def render(report: Report, *, path_prefix: str = "") -> str:
 
 def render_json(report: Report) -> str:
     """The report as JSON text ending with a newline: indented, one line per list entry."""
-    document = report_to_json(report)
+    return dumps(report_to_json(report))
+
+
+def dumps(document: JsonObject) -> str:
+    """A JSON document as text ending with a newline: indented, and each entry of a list of
+    objects on one line (encoded by the C encoder, and easy to ``grep``)."""
     lines = ["{"]
     last = len(document) - 1
     for number, (key, value) in enumerate(document.items()):
