@@ -26,6 +26,7 @@ class ReportFormat(StrEnum):
     MARKDOWN = "markdown"  # job summaries and pull request comments
     GITHUB = "github"  # workflow commands: annotations
     SARIF = "sarif"  # GitHub code scanning
+    CYCLONEDX = "cyclonedx"  # a CycloneDX 1.6 SBOM, for scanners
 
 
 def renderer(fmt: ReportFormat) -> Renderer:
@@ -51,6 +52,10 @@ def renderer(fmt: ReportFormat) -> Renderer:
             from cg_action._report import _sarif
 
             return _sarif
+        case ReportFormat.CYCLONEDX:
+            from cg_action._report import _cyclonedx
+
+            return _cyclonedx
         case _:  # pragma: no cover - exhaustive
             assert_never(fmt)
 
