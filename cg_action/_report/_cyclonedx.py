@@ -110,7 +110,7 @@ def installed_version(dependency: Dependency, finding: Finding | None) -> Versio
     for served in (finding.remediated_version, finding.version):
         if (
             served is not None
-            and served.public == pinned.public
+            and Version(served.public) == Version(pinned.public)  # 1.0 is 1.0.0
             and dependency.specifier.contains(served, prereleases=True)
         ):
             return max(served, pinned)

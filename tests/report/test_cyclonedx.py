@@ -72,6 +72,13 @@ def _every_case(root: Path) -> Report:
             version=Version("2.31.0"),
             remediated_version=Version("2.31.0+cgr.1"),
         ),
+        # the pin's release written short: 1.0 is 1.0.0, whose build installs
+        finding(
+            dependency("idna", "==3.7", path=req, line=9),
+            Status.CHAINGUARD,
+            version=Version("3.7"),
+            remediated_version=Version("3.7.0+cgr.1"),
+        ),
         # === excludes the local label: the pin stays, the build is named
         finding(
             dependency("urllib3", "===2.2.1", path=req, line=2),
@@ -148,6 +155,8 @@ def test_components_carry_the_version_that_installs_and_its_purl(tmp_path: Path)
     assert props["cg-action:line"] == "1"
     assert props["cg-action:index"] == REMEDIATED
     assert "cg-action:remediated-version" not in props  # it is the version shown
+
+    assert by_name["idna"]["version"] == "3.7.0+cgr.1"
 
     urllib3 = by_name["urllib3"]
     assert urllib3["version"] == "2.2.1"
