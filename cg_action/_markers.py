@@ -370,6 +370,23 @@ class Condition:
             return True
         return all(_covers(other.terms, term) for term in self.terms)
 
+    def assuming(self, proposition: str) -> Condition:
+        """The condition where ``proposition`` holds: one comparison that is neither about
+        the Python version nor a platform name, such as ``'default' in dependency_groups``."""
+        (fact,) = Condition.parse(proposition).terms
+        ((key, holds),) = fact.parts
+        if not isinstance(holds, _Truth):
+            raise ValueError(f"not a proposition of its own: {proposition!r}")
+        found = []
+        for term in self.terms:
+            domain = term.get(key)
+            if domain is not None and _meet(domain, holds).is_empty():
+                continue  # the term needs the proposition to fail
+            rest = _Term.of(term.without(key))
+            if rest is not None:
+                found.append(rest)
+        return Condition(_simplified(found))
+
     def to_marker(self, python: Versions = ALL_VERSIONS) -> Marker | None:
         """The shortest marker this code finds that means the same within ``python``.
 

@@ -10,6 +10,11 @@ Entries with wheels or an sdist are PINNED, with the entry's ``index``; ``vcs`` 
 The locking project itself (``directory = { path = "." }``) is not a dependency. PEP 751 has no
 per-package groups: ``groups`` are the dependency groups and extras that the entry's marker
 names (``"dev" in dependency_groups``), empty when the marker names none.
+
+The groups of ``default-groups`` are installed unless told otherwise (pdm and pipenv name one
+``default`` and mark the project's own dependencies ``'default' in dependency_groups``): a
+marker is read with them selected, so that ``'default' in dependency_groups`` holds
+everywhere and the project's dependencies are checked whatever groups are chosen.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from packaging.markers import Marker
+from packaging.utils import canonicalize_name
 
 from cg_action._errors import ParseError
 from cg_action._models import (
@@ -90,6 +98,7 @@ def parse_pylock(path: Path, text: str | None = None) -> SourceFile:
         raise root.error(f"not a valid pylock file: {exc}") from exc
 
     packages = get_optional_list(data, "packages", root.at_line(lines.key("packages")))
+    defaults = _default_groups(data)
     problems = Problems()
     dependencies: list[Dependency] = []
     for i, (raw, line) in enumerate(
@@ -105,7 +114,7 @@ def parse_pylock(path: Path, text: str | None = None) -> SourceFile:
             problems.note(where, f"not a valid package entry: {exc}")
             continue
         try:
-            dependency = _dependency(package, raw, where)
+            dependency = _dependency(package, raw, where, defaults)
         except ParseError as exc:
             problems.add(exc)
             continue
@@ -161,7 +170,9 @@ def _problem(
     return ParseError.at(root.path, line, message, key=context)
 
 
-def _dependency(package: Package, raw: Mapping[str, Any], where: Where) -> Dependency | None:
+def _dependency(
+    package: Package, raw: Mapping[str, Any], where: Where, defaults: tuple[str, ...]
+) -> Dependency | None:
     location = Location(path=where.path, line=where.line)
     groups = _groups(str(package.marker)) if package.marker is not None else ()
     common: dict[str, Any] = {
@@ -169,7 +180,7 @@ def _dependency(package: Package, raw: Mapping[str, Any], where: Where) -> Depen
         "display_name": str(raw.get("name", package.name)),
         "location": location,
         "version": package.version,
-        "marker": package.marker,
+        "marker": _with_defaults(package.marker, defaults),
         "groups": groups,
     }
     if package.wheels or package.sdist:
@@ -221,6 +232,36 @@ def _readable(message: str) -> str:
     return (
         f"expected {_TYPE_NAMES.get(expected, expected)}, found {_TYPE_NAMES.get(actual, actual)}"
     )
+
+
+def _default_groups(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The names of ``default-groups`` (packaging has checked that it is a list of strings)."""
+    raw = data.get("default-groups")
+    if not isinstance(raw, list):
+        return ()
+    return tuple(canonicalize_name(name) for name in raw if isinstance(name, str) and name)
+
+
+def _with_defaults(marker: Marker | None, defaults: tuple[str, ...]) -> Marker | None:
+    """``marker`` with the default groups selected; as it is when it names none of them (or
+    when, with them selected, it would never hold)."""
+    if marker is None or not defaults or "dependency_groups" not in str(marker):
+        return marker
+    from cg_action._markers import Condition
+
+    named = {match.group(1) for match in _GROUP_TERM.finditer(str(marker))}
+    chosen = [group for group in defaults if group in {canonicalize_name(n) for n in named}]
+    if not chosen:
+        return marker
+    try:
+        condition = Condition.parse(marker)
+        for group in chosen:
+            condition = condition.assuming(f"'{group}' in dependency_groups")
+    except ValueError:  # pragma: no cover - a marker packaging read is read here too
+        return marker
+    if condition.is_never:
+        return marker
+    return condition.to_marker()
 
 
 def _groups(marker: str) -> tuple[str, ...]:

@@ -341,3 +341,79 @@ def test_a_condition_outside_requires_python_never_holds() -> None:
     assert condition.is_never
     with pytest.raises(ValueError, match="never holds"):
         condition.to_marker(python)
+
+
+# -- PEP 751 default-groups: installed whatever groups are chosen ------------------------------
+
+DEFAULT_GROUPS_LOCK = """\
+lock-version = "1.0"
+dependency-groups = ["default", "test"]
+default-groups = ["default"]
+created-by = "pdm"
+
+[[packages]]
+name = "alpha"
+version = "1.0"
+marker = "\\"default\\" in dependency_groups"
+wheels = [{ url = "https://x.invalid/alpha-1.0-py3-none-any.whl", hashes = { sha256 = "00" } }]
+
+[[packages]]
+name = "beta"
+version = "1.0"
+marker = "\\"default\\" in dependency_groups and os_name == \\"nt\\""
+wheels = [{ url = "https://x.invalid/beta-1.0-py3-none-any.whl", hashes = { sha256 = "00" } }]
+
+[[packages]]
+name = "gamma"
+version = "1.0"
+marker = "\\"default\\" in dependency_groups or \\"test\\" in dependency_groups"
+wheels = [{ url = "https://x.invalid/gamma-1.0-py3-none-any.whl", hashes = { sha256 = "00" } }]
+
+[[packages]]
+name = "delta"
+version = "1.0"
+marker = "\\"test\\" in dependency_groups and python_version < \\"3.11\\""
+wheels = [{ url = "https://x.invalid/delta-1.0-py3-none-any.whl", hashes = { sha256 = "00" } }]
+"""
+
+
+def test_default_groups_of_a_pylock_are_always_selected() -> None:
+    from cg_action._sources._pylock import parse_pylock
+
+    source = parse_pylock(Path("pylock.toml"), DEFAULT_GROUPS_LOCK)
+    assert source.problems == ()
+    found = {d.name: (str(d.marker) if d.marker else None, d.groups) for d in source.dependencies}
+    assert found == {
+        "alpha": (None, ("default",)),
+        "beta": (str(Marker("os_name == 'nt'")), ("default",)),
+        "gamma": (None, ("default", "test")),
+        "delta": (
+            str(Marker("'test' in dependency_groups and python_version < '3.11'")),
+            ("test",),
+        ),
+    }
+    nothing = WINDOWS.with_selection(Selection(groups=_names(), extras=_names()))
+    assert [d.name for d in source.dependencies if nothing.accepts_marker(d.marker)] == [
+        "alpha",
+        "beta",
+        "gamma",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("'default' in dependency_groups", None),
+        ("'default' in dependency_groups and os_name == 'nt'", "os_name == 'nt'"),
+        ("'default' not in dependency_groups or os_name == 'nt'", "os_name == 'nt'"),
+        ("'test' in dependency_groups", "'test' in dependency_groups"),
+    ],
+)
+def test_assuming_a_proposition(text: str, expected: str | None) -> None:
+    result = Condition.parse(text).assuming("'default' in dependency_groups")
+    assert result.to_marker() == (Marker(expected) if expected else None)
+
+
+def test_assuming_needs_a_proposition_of_its_own() -> None:
+    with pytest.raises(ValueError, match="not a proposition of its own"):
+        Condition.parse("'x' in extras").assuming("sys_platform == 'win32'")
