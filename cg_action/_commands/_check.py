@@ -131,8 +131,9 @@ def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
         action="append",
         metavar="NAME[,NAME...]",
         help=(
-            "the dependency groups an install selects, for lockfile markers such as 'dev' in "
-            "dependency_groups: names, 'all' or 'none' (default: $CG_ACTION_GROUPS, else all)"
+            "the dependency groups an install selects besides a lock's default groups, for "
+            "lockfile markers such as 'dev' in dependency_groups: names, 'all' or 'none' "
+            "(default: $CG_ACTION_GROUPS, else all)"
         ),
     )
     group.add_argument(
