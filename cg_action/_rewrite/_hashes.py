@@ -32,6 +32,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -329,7 +330,7 @@ def _uv_package(
     if any(e.get("url") is None for e in entries):
         return "its files are local paths, not URLs"
     locked = [
-        Locked(filename=_filename(_string(e.get("url"))), digest=_digest(e.get("hash")))
+        Locked(filename=filename_of(_string(e.get("url"))), digest=_digest(e.get("hash")))
         for e in entries
     ]
     plan = plan_release(locked, files, within)
@@ -340,7 +341,7 @@ def _uv_package(
     edits: list[Edit] = []
     offset = 1 if sdist is not None else 0
     editor = (
-        ArrayEditor(array=wheels, names=[_filename(_string(w.get("url"))) for w in wheels.items])
+        ArrayEditor(array=wheels, names=[filename_of(_string(w.get("url"))) for w in wheels.items])
         if wheels
         else None
     )
@@ -386,7 +387,7 @@ def _uv_package(
             else _after_pair(element.table, ("source", "version"))
         )
         edits.append(Edit(at, at, f"sdist = {new_sdist}\n"))
-    locked_wheels = [n for e in entries[offset:] if (n := _filename(_string(e.get("url"))))]
+    locked_wheels = [n for e in entries[offset:] if (n := filename_of(_string(e.get("url"))))]
     return edits, gaps(locked_wheels, [f for f, _ in plan.files], within)
 
 
@@ -413,7 +414,7 @@ def _uv_new(template: Value, file: IndexFile, sizes: FileSizes) -> dict[str, str
 
 
 def size_and_time(
-    entry: Value | Table, file: IndexFile, sizes: FileSizes, *, new: bool = False
+    entry: Value | Table | Element, file: IndexFile, sizes: FileSizes, *, new: bool = False
 ) -> dict[str, str | None]:
     """``size`` and ``upload-time`` of an entry that has them, now naming ``file``.
 
@@ -556,7 +557,7 @@ def file_entry_name(entry: Value) -> str | None:
     for key in ("file", "url"):
         value = _string(entry.get(key))
         if value is not None:
-            return _filename(value)
+            return filename_of(value)
     return None
 
 
@@ -565,7 +566,7 @@ def file_list_edits(
     name: NormalizedName,
     version: Version,
     files: tuple[IndexFile, ...],
-    within: frozenset[Target],
+    within: frozenset[Target] | None,
     *,
     append: bool,
 ) -> tuple[list[Edit], ReleasePlan, list[str]]:
@@ -655,10 +656,12 @@ def _digest(value: Value | None) -> str | None:
     return text[len("sha256:") :].lower()
 
 
-def _filename(location: str | None) -> str | None:
+def filename_of(location: str | None) -> str | None:
+    """The file name at the end of a URL or path (``%2B`` read as ``+``)."""
     if location is None:
         return None
-    return location.replace("\\", "/").rsplit("/", 1)[-1].split("#", 1)[0].split("?", 1)[0]
+    last = location.replace("\\", "/").rsplit("/", 1)[-1].split("#", 1)[0].split("?", 1)[0]
+    return unquote(last)
 
 
 def _version(text: str) -> Version | None:

@@ -28,17 +28,19 @@ _TIME = re.compile(
 
 
 def inline_text(value: Value, changes: Changes) -> str:
-    """The new text of an inline table with ``changes`` made (keys it lacks are ignored)."""
+    """The new text of an inline table with ``changes`` made (keys it lacks are ignored).
+
+    ``changes`` names keys as written, dotted ones joined by ``.`` (``hashes.sha256``).
+    """
     base = value.start
     edits: list[Edit] = []
     pairs = value.pairs
-    removed = {
-        i for i, p in enumerate(pairs) if len(p.key) == 1 and changes.get(p.key[0], "") is None
-    }
+    removed = {i for i, p in enumerate(pairs) if changes.get(".".join(p.key), "") is None}
     for i, pair in enumerate(pairs):
-        if len(pair.key) != 1 or pair.key[0] not in changes:
+        key = ".".join(pair.key)
+        if key not in changes:
             continue
-        new = changes[pair.key[0]]
+        new = changes[key]
         if new is None:  # the pair goes with the separator before it (the first: after it)
             if any(j not in removed for j in range(i)):
                 edits.append(Edit(pairs[i - 1].value.end - base, pair.value.end - base, ""))
@@ -54,26 +56,15 @@ def table_edits(table: Table, changes: Changes) -> list[Edit]:
     """The edits that make ``changes`` in a ``[table]``'s own pairs."""
     edits = []
     for pair in table.pairs:
-        if len(pair.key) != 1 or pair.key[0] not in changes:
+        key = ".".join(pair.key)
+        if key not in changes:
             continue
-        new = changes[pair.key[0]]
+        new = changes[key]
         if new is None:
             edits.append(Edit(pair.line_start, pair.line_end, ""))
         elif new != pair.value.raw:
             edits.append(Edit(pair.value.start, pair.value.end, new))
     return edits
-
-
-def table_text(table: Table, text: str, changes: Changes) -> str:
-    """A copy of ``table`` (header and pairs, without comment lines or trailing blank lines)
-    with ``changes`` made."""
-    body = text[table.start : table.end].rstrip("\n") + "\n"
-    shifted = [
-        Edit(e.start - table.start, min(e.end, table.start + len(body)) - table.start, e.new)
-        for e in table_edits(table, changes)
-    ]
-    lines = apply_edits(body, shifted).splitlines(keepends=True)
-    return "".join(line for line in lines if not line.lstrip().startswith("#"))
 
 
 def format_time(value: str, like: str | None) -> str:

@@ -39,8 +39,9 @@ from packaging.version import Version
 from cg_action._models import IndexFile
 from cg_action._targets import PLATFORM_NAMES, Target
 
-# CPython versions a lock may be installed with (its requires-python narrows them).
-PYTHONS = tuple((3, minor) for minor in range(8, 15))
+# CPython versions a lock may be installed with (its requires-python narrows them): the
+# oldest any lock of today still names to the newest in sight.
+PYTHONS = tuple((3, minor) for minor in range(6, 16))
 
 
 def sha256_of(file: IndexFile) -> str | None:
@@ -94,44 +95,55 @@ def scope(requires_python: str | None, markers: Iterable[str] = ()) -> frozenset
     return found
 
 
-@functools.lru_cache(maxsize=65536)
-def _wheel_targets(filename: str, requires_python: str | None) -> frozenset[Target]:
-    return frozenset(
-        t for t in all_targets() if t.accepts_wheel(filename) and t.accepts_python(requires_python)
-    )
-
-
-@functools.lru_cache(maxsize=65536)
-def _known_platform(filename: str) -> bool:
-    """Whether some target's platform takes this wheel (for some Python)."""
-    tags = _tags(filename)
-    if tags is None:
-        return False
-    return any(t.accepts_wheel(f"x-1-{tag}.whl") for tag in _python_free(tags) for t in _probes())
+@functools.cache
+def _platform_tags(platform: str) -> frozenset[str]:
+    """The wheel platform tags (``manylinux_2_28_x86_64``, ``any``) a target platform takes."""
+    return frozenset(tag.platform for tag in Target(platform=platform, python=(3, 12)).tags)
 
 
 @functools.cache
-def _probes() -> tuple[Target, ...]:
-    return tuple(Target(platform=p, python=(3, 12)) for p in PLATFORM_NAMES)
+def _known_platform_tags() -> frozenset[str]:
+    return frozenset().union(*(_platform_tags(p) for p in PLATFORM_NAMES)) - {"any"}
 
 
-def _python_free(tags: frozenset[Tag]) -> set[str]:
-    return {f"py3-none-{tag.platform}" for tag in tags}
+@functools.lru_cache(maxsize=65536)
+def _wheel_targets(filename: str, requires_python: str | None) -> frozenset[Target]:
+    """The targets a wheel installs on: a tag's platform is the target's and its Python tag
+    takes the target's Python (``cp314t``, ``abi3`` and PyPy wheels included)."""
+    tags = _tags(filename) or frozenset()
+    return frozenset(
+        t
+        for t in all_targets()
+        if t.accepts_python(requires_python)
+        and any(
+            tag.platform in _platform_tags(t.platform) and _python_takes(tag, t.python)
+            for tag in tags
+        )
+    )
 
 
 def fits(file: IndexFile, within: frozenset[Target]) -> bool:
-    """Whether the file installs on at least one target of ``within``."""
+    """Whether the file installs on at least one target of ``within``.
+
+    A wheel for a platform no target describes (``ppc64le``, ``armv7l``, ``win32``) fits when
+    its Python tag takes a Python of ``within``.
+    """
+    return _fits(file.filename, file.requires_python, within)
+
+
+def _fits(filename: str, requires_python: str | None, within: frozenset[Target]) -> bool:
     if not within:
         return False
-    if not file.is_wheel:
-        return any(t.accepts_python(file.requires_python) for t in within)
-    if _wheel_targets(file.filename, file.requires_python) & within:
+    if not filename.endswith(".whl"):
+        return any(t.accepts_python(requires_python) for t in within)
+    if _wheel_targets(filename, requires_python) & within:
         return True
-    if _known_platform(file.filename):
-        return False
-    tags = _tags(file.filename) or frozenset()
-    pythons = {t.python for t in within if t.accepts_python(file.requires_python)}
-    return any(_python_takes(tag, version) for tag in tags for version in pythons)
+    unknown = [tag for tag in _tags(filename) or () if tag.platform not in _known_platform_tags()]
+    return any(
+        _python_takes(tag, t.python) and t.accepts_python(requires_python)
+        for tag in unknown
+        for t in within
+    )
 
 
 def _python_takes(tag: Tag, version: tuple[int, int]) -> bool:
@@ -145,8 +157,8 @@ def _python_takes(tag: Tag, version: tuple[int, int]) -> bool:
         return False
     if not tag_minor:
         return True
-    if kind == "cp" and tag.abi == "abi3":
-        return minor >= int(tag_minor)
+    if kind == "py" or (kind == "cp" and tag.abi == "abi3"):
+        return minor >= int(tag_minor)  # py37: Python 3.7 and later; cp39-abi3 likewise
     return minor == int(tag_minor)
 
 
@@ -176,20 +188,30 @@ class ReleasePlan:
 def plan_release(
     locked: Sequence[Locked],
     served: Sequence[IndexFile],
-    within: frozenset[Target],
+    within: frozenset[Target] | None,
     *,
     append: bool = False,
 ) -> ReleasePlan:
     """Pair Chainguard's files of a release with the lock's entries for it.
 
-    ``served`` are Chainguard's files of the version with a sha256 digest. With ``append``
-    every locked entry stays and only files the lock lacks are added.
+    ``served`` are Chainguard's files of the version with a sha256 digest; those that fit
+    ``within`` are wanted (None: all of them, as Poetry lists every file of a release). When
+    a locked wheel is outside ``within``, the lock's writer did not narrow its files to that
+    scope (``uv pip compile`` and PDM list wheels for Pythons or platforms the markers rule
+    out), and neither does this. With ``append`` every locked entry stays and only files the
+    lock lacks are added.
     """
     served_digests = {sha256_of(f) for f in served}
     locked_digests = {entry.digest for entry in locked}
     if locked and all(entry.digest in served_digests for entry in locked):
         return ReleasePlan(unchanged=True)
-    wanted = [f for f in served if fits(f, within)]
+    if within is not None and not all(
+        _fits(e.filename, None, within)
+        for e in locked
+        if e.filename and e.filename.endswith(".whl")
+    ):
+        within = None  # the lock's writer listed files outside the scope: it does not filter
+    wanted = [f for f in served if within is None or fits(f, within)]
     if not wanted:
         return ReleasePlan(unchanged=True, no_fit=True)
     if append:

@@ -1,7 +1,8 @@
 """Point a ``pdm.lock``'s file digests at the files Chainguard serves.
 
 Each ``[[package]]`` lists the release's files as ``{file = name, hash = ...}`` (or
-``{url = ..., hash = ...}`` with the ``static_urls`` strategy); PDM lists only the files that
+``{url = ..., hash = ...}`` with the ``static_urls`` strategy; locks of version 4.0 and older
+list them under ``[metadata.files]`` as ``"name version" = [...]``); PDM lists only the files that
 fit the lock's targets (``[[metadata.targets]] requires_python``) and the package's
 ``marker``, and so does this edit: the list becomes Chainguard's fitting files of that version
 (see ``_hashes_match``), or with ``append`` gains them beside the recorded ones. A list whose
@@ -21,7 +22,7 @@ from packaging.version import InvalidVersion, Version
 from cg_action._models import ProjectAnswer
 from cg_action._rewrite._hashes import HashUpdate, file_list_edits, release_files
 from cg_action._rewrite._hashes_match import gaps, marker_targets, scope, specifier_or_none
-from cg_action._rewrite._hashes_toml import Document, Kind, apply_edits, scan
+from cg_action._rewrite._hashes_toml import Document, Kind, Value, apply_edits, scan
 from cg_action._targets import Target
 
 
@@ -36,18 +37,13 @@ def update_pdm_lock(
     document = scan(text, path)
     result = HashUpdate(text=text)
     within_lock = _lock_scope(document)
+    legacy = _legacy_lists(document)
     edits = []
     for element in document.elements(("package",)):
-        array = element.get("files")
         name, version = element.get("name"), element.get("version")
         name_text = name.string() if name is not None else None
         version_text = version.string() if version is not None else None
-        if (
-            array is None
-            or array.kind is not Kind.ARRAY
-            or name_text is None
-            or version_text is None
-        ):
+        if name_text is None or version_text is None:
             continue
         if any(element.get(key) is not None for key in ("editable", "path", "git", "url")):
             continue
@@ -55,6 +51,9 @@ def update_pdm_lock(
             release = canonicalize_name(name_text), Version(version_text)
         except InvalidVersion:
             continue
+        array = element.get("files") or legacy.pop(release, None)
+        if array is None or array.kind is not Kind.ARRAY:
+            continue  # (a legacy list serves the first package of its release only)
         pin = f"{release[0]}=={release[1]}"
         files = release_files(answers, *release)
         if not files:
@@ -80,6 +79,19 @@ def update_pdm_lock(
             result.notes.append(f"{pin}: {note}")
     result.text = apply_edits(text, edits)
     return result
+
+
+def _legacy_lists(document: Document) -> dict[tuple[NormalizedName, Version], Value]:
+    """The file lists of lock version 4.0 and older: ``[metadata.files] "name version" = [...]``."""
+    table = document.table(("metadata", "files"))
+    found: dict[tuple[NormalizedName, Version], Value] = {}
+    for pair in table.pairs if table is not None else ():
+        name, _, version = pair.key[-1].partition(" ")
+        try:
+            found.setdefault((canonicalize_name(name), Version(version)), pair.value)
+        except InvalidVersion:
+            continue
+    return found
 
 
 def _lock_scope(document: Document) -> frozenset[Target]:

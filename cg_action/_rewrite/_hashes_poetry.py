@@ -29,7 +29,7 @@ from packaging.version import InvalidVersion, Version
 
 from cg_action._models import ProjectAnswer
 from cg_action._rewrite._hashes import HashUpdate, file_list_edits, release_files
-from cg_action._rewrite._hashes_match import all_targets, gaps, scope, specifier_or_none
+from cg_action._rewrite._hashes_match import gaps, scope, specifier_or_none
 from cg_action._rewrite._hashes_toml import Element, Kind, Table, Value, apply_edits, scan
 from cg_action._targets import Target
 
@@ -50,7 +50,6 @@ def update_poetry_lock(
         for pair in legacy.pairs:
             if len(pair.key) == 1 and pair.value.kind is Kind.ARRAY:
                 legacy_lists.setdefault(canonicalize_name(pair.key[0]), pair.value)
-    everywhere = frozenset(all_targets())  # Poetry lists a release's files for any Python
     pythons = _lock_scope(document.table(("metadata",)))
     edits = []
     for element in document.elements(("package",)):
@@ -73,7 +72,8 @@ def update_poetry_lock(
         if not files:
             result.left.append(f"{pin}: not served by Chainguard (left as it is)")
             continue
-        change = file_list_edits(array, name, version, files, everywhere, append=append)
+        # Poetry lists every file of a release, for any Python and platform
+        change = file_list_edits(array, name, version, files, None, append=append)
         package_edits, plan, wheels = change
         if plan.no_fit:
             result.left.append(

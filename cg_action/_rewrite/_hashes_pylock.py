@@ -25,11 +25,12 @@ from cg_action._models import IndexFile, ProjectAnswer
 from cg_action._rewrite._hashes import (
     FileSizes,
     HashUpdate,
+    filename_of,
     release_files,
     sha256_of,
     size_and_time,
 )
-from cg_action._rewrite._hashes_entries import ArrayEditor, inline_text, table_edits, table_text
+from cg_action._rewrite._hashes_entries import ArrayEditor, inline_text, table_edits
 from cg_action._rewrite._hashes_match import (
     Locked,
     gaps,
@@ -42,7 +43,6 @@ from cg_action._rewrite._hashes_toml import (
     Edit,
     Element,
     Kind,
-    Table,
     Value,
     apply_edits,
     scan,
@@ -51,7 +51,7 @@ from cg_action._rewrite._hashes_toml import (
 from cg_action._rewrite._roles import same_index
 from cg_action._targets import Target
 
-Entry = Value | Table
+Entry = Value | Element
 
 
 def update_pylock(
@@ -123,9 +123,9 @@ def _package(
     sizes: FileSizes,
 ) -> tuple[list[Edit], str | None] | str | None:
     """The edits for one package (None: nothing to change; a text: why it is left)."""
-    sdist: Entry | None = element.get("sdist") or element.child("sdist")
+    sdist: Entry | None = element.get("sdist") or element.child_element("sdist")
     inline_wheels = element.get("wheels")
-    table_wheels = element.child_array("wheels")
+    table_wheels = element.child_elements("wheels")
     wheels: Sequence[Entry] = inline_wheels.items if inline_wheels is not None else table_wheels
     entries: list[Entry] = ([sdist] if sdist is not None else []) + list(wheels)
     if not entries:
@@ -148,30 +148,27 @@ def _package(
         else None
     )
     template: Entry | None = wheels[0] if wheels else sdist
-    if not wheels and isinstance(sdist, Table):
+    if not wheels and isinstance(sdist, Element):
         template = None  # new wheels are written inline: a table cannot be copied into one
     added: list[tuple[str, str]] = []
     for file, index in plan.files:
         if index is not None:
             entry = entries[index]
-            changes = _changes(entry, file, sizes)
-            if isinstance(entry, Table):
-                edits.extend(table_edits(entry, changes))
+            if isinstance(entry, Element):
+                edits.extend(_element_edits(entry, file, sizes))
             elif index >= offset and editor is not None:
-                editor.replace(index - offset, inline_text(entry, changes), file.filename)
+                editor.replace(index - offset, _inline(entry, file, sizes), file.filename)
             else:
-                new = inline_text(entry, changes)
+                new = _inline(entry, file, sizes)
                 if new != entry.raw:
                     edits.append(Edit(entry.start, entry.end, new))
-        elif file.is_wheel and template is not None:
-            new_changes = _new(template, file, sizes)
-            if isinstance(template, Table):
-                added.append((file.filename, table_text(template, text, new_changes)))
-            else:
-                added.append((file.filename, inline_text(template, new_changes)))
+        elif file.is_wheel and isinstance(template, Element):
+            added.append((file.filename, _element_copy(template, text, file, sizes)))
+        elif file.is_wheel and isinstance(template, Value):
+            added.append((file.filename, _inline(template, file, sizes, new=True)))
     for index in plan.dropped:
         entry = entries[index]
-        if isinstance(entry, Table):
+        if isinstance(entry, Element):
             edits.append(Edit(entry.start, entry.end, ""))
         elif index >= offset and editor is not None:
             editor.drop(index - offset)
@@ -207,7 +204,10 @@ def _package(
 
 
 def _changes(entry: Entry, file: IndexFile, sizes: FileSizes) -> dict[str, str | None]:
-    """How an entry changes to name ``file`` (nothing when its digest is the file's)."""
+    """How an entry's own keys change to name ``file`` (nothing when its digest is the file's).
+
+    A ``[...hashes]`` sub-table is changed apart (``_element_edits``).
+    """
     digest = sha256_of(file) or ""
     if _digest(entry) == digest:
         return {}
@@ -220,18 +220,59 @@ def _changes(entry: Entry, file: IndexFile, sizes: FileSizes) -> dict[str, str |
         changes["hashes"] = inline_text(
             hashes, {"sha256": toml_string(digest, like=hashes.get("sha256"))}
         )
-    else:
+    elif hashes is not None:
         changes["hashes"] = f"{{ sha256 = {toml_string(digest)} }}"
+    for pair in entry.pairs:  # ``hashes.sha256 = ...``: the digest, no other algorithm
+        if pair.key[:1] == ("hashes",) and len(pair.key) == 2:
+            new = toml_string(digest, like=pair.value) if pair.key[1] == "sha256" else None
+            changes[".".join(pair.key)] = new
     changes.update(size_and_time(entry, file, sizes))
     return changes
 
 
-def _new(template: Entry, file: IndexFile, sizes: FileSizes) -> dict[str, str | None]:
-    """A copy of ``template`` for ``file``: its keys with the file's values, others removed."""
+def _inline(entry: Value, file: IndexFile, sizes: FileSizes, *, new: bool = False) -> str:
+    """The inline entry's text naming ``file`` (``new``: a copy with only the keys it can fill)."""
+    changes = _changes(entry, file, sizes)
+    if new:
+        changes = {**{p.key[0]: None for p in entry.pairs if len(p.key) == 1}, **changes}
+        changes.update(size_and_time(entry, file, sizes, new=True))
+    return inline_text(entry, changes)
+
+
+def _element_edits(entry: Element, file: IndexFile, sizes: FileSizes) -> list[Edit]:
+    """The edits that make a ``[[...wheels]]`` table (and a ``hashes`` sub-table) name ``file``."""
+    changes = _changes(entry, file, sizes)
+    if not changes:
+        return []
+    edits = table_edits(entry.table, changes)
+    hashes = entry.child("hashes")
+    if hashes is not None:
+        digest = sha256_of(file) or ""
+        sub: dict[str, str | None] = {".".join(p.key): None for p in hashes.pairs}
+        sub["sha256"] = toml_string(digest, like=hashes.get("sha256"))
+        edits.extend(table_edits(hashes, sub))
+    return edits
+
+
+def _element_copy(template: Element, text: str, file: IndexFile, sizes: FileSizes) -> str:
+    """A copy of a ``[[...wheels]]`` table (and its sub-tables) naming ``file``: the keys it
+    can fill, without comments or trailing blank lines."""
     changes: dict[str, str | None] = {p.key[0]: None for p in template.pairs if len(p.key) == 1}
-    changes.update({k: v for k, v in _changes(template, file, sizes).items() if k in changes})
+    changes.update(_changes(template, file, sizes))
     changes.update(size_and_time(template, file, sizes, new=True))
-    return changes
+    edits = table_edits(template.table, changes)
+    hashes = template.child("hashes")
+    if hashes is not None:
+        sub: dict[str, str | None] = {".".join(p.key): None for p in hashes.pairs}
+        sub["sha256"] = toml_string(sha256_of(file) or "", like=hashes.get("sha256"))
+        edits.extend(table_edits(hashes, sub))
+    body = apply_edits(text[template.start : template.end], _shifted(edits, template.start))
+    lines = body.rstrip("\n").splitlines(keepends=True)
+    return "".join(line for line in lines if not line.lstrip().startswith("#")).rstrip("\n") + "\n"
+
+
+def _shifted(edits: list[Edit], by: int) -> list[Edit]:
+    return [Edit(e.start - by, e.end - by, e.new) for e in edits]
 
 
 def _url(entry: Entry) -> str | None:
@@ -243,14 +284,18 @@ def _filename(entry: Entry) -> str | None:
     name = entry.get("name")
     if name is not None and (text := name.string()) is not None:
         return text
-    url = _url(entry)
-    if url is None:
-        return None
-    return url.rsplit("/", 1)[-1].split("#", 1)[0].split("?", 1)[0]
+    return filename_of(_url(entry))
 
 
 def _digest(entry: Entry) -> str | None:
+    """The sha256 an entry records: ``hashes = { sha256 = ... }``, ``hashes.sha256 = ...`` or
+    a ``[...hashes]`` sub-table."""
     hashes = entry.get("hashes")
     value = hashes.get("sha256") if hashes is not None else None
+    if value is None:
+        value = next((p.value for p in entry.pairs if p.key == ("hashes", "sha256")), None)
+    if value is None and isinstance(entry, Element):
+        table = entry.child("hashes")
+        value = table.get("sha256") if table is not None else None
     text = value.string() if value is not None else None
     return text.lower() if text is not None else None

@@ -146,6 +146,51 @@ class Element:
         wanted = (*self.table.path, key)
         return [t for t in self.children if t.path == wanted and t.is_array]
 
+    def child_elements(self, key: str) -> list[Element]:
+        """The elements of ``[[<path>.<key>]]``, each with the sub-tables written under it
+        (``[<path>.<key>.hashes]``)."""
+        wanted = (*self.table.path, key)
+        found: list[Element] = []
+        current: Element | None = None
+        for table in self.children:
+            if table.path == wanted and table.is_array:
+                current = Element(table=table, children=[])
+                found.append(current)
+            elif current is not None and table.path[: len(wanted)] == wanted:
+                current.children.append(table)
+            else:
+                current = None
+        return found
+
+    def child_element(self, key: str) -> Element | None:
+        """The sub-table ``[<path>.<key>]`` with the sub-tables written under it."""
+        table = self.child(key)
+        if table is None:
+            return None
+        wanted = table.path
+        after = self.children[self.children.index(table) + 1 :]
+        nested = []
+        for child in after:
+            if child.path[: len(wanted)] != wanted or len(child.path) == len(wanted):
+                break
+            nested.append(child)
+        return Element(table=table, children=nested)
+
+    @property
+    def start(self) -> int:
+        """Where the element's header line begins."""
+        return self.table.start
+
+    @property
+    def end(self) -> int:
+        """Where the element's last sub-table (or its own table) ends."""
+        return self.children[-1].end if self.children else self.table.end
+
+    @property
+    def pairs(self) -> list[Pair]:
+        """The pairs of the element's own table."""
+        return self.table.pairs
+
 
 @dataclass(slots=True, eq=False)
 class Document:
