@@ -27,8 +27,13 @@ from cg_action._markers import ALL_VERSIONS, ALWAYS, Condition, Versions, python
 from cg_action._sources._dispatch import parse_file
 from cg_action._targets import ALL, Selection, parse_target
 from tests._chainguard_like import chainguard_like, served
+from tests._servers import pypiserver
 from tests._wheels import make_wheel
 from tests.lockgen._marker_grid import Selected, differences, environments
+from tests.lockgen._pdm import pdm_works
+from tests.lockgen._pdm_markers import compare as compare_with_pdm
+from tests.lockgen._pdm_markers import pdm_pylock
+from tests.lockgen._uv_markers import build_index
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus" / "realworld"
 PIPENV = CORPUS / "pypa+pipenv@3f1b272abd51"
@@ -417,3 +422,18 @@ def test_assuming_a_proposition(text: str, expected: str | None) -> None:
 def test_assuming_needs_a_proposition_of_its_own() -> None:
     with pytest.raises(ValueError, match="not a proposition of its own"):
         Condition.parse("'x' in extras").assuming("sys_platform == 'win32'")
+
+
+def test_pdm_pylock_markers_mean_what_pdm_export_says(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    base = tmp_path_factory.mktemp("pdm-pylock")
+    home = base / "home"
+    why = pdm_works(home)
+    if why is not None:
+        pytest.skip(f"pdm cannot run here: {why}")
+    with pypiserver(build_index(base / "index")) as index:
+        pdm_pylock(base / "project", index.url, home)
+    compared, differing = compare_with_pdm(base / "project", home)
+    assert compared >= 60
+    assert differing == []
