@@ -208,6 +208,10 @@ def test_check_asks_for_the_selected_extras_and_groups(
         tmp_path, linux_only_index, "--groups", "dev", env={"CG_ACTION_GROUPS": "none"}
     )  # the option wins over the variable
     assert _gaps(report) == {"alpha": True, "beta": True, "gamma": True}
+    # the pre-commit hook's command line
+    code, report, err = _check_on_windows(tmp_path, linux_only_index, "--network-errors=warn")
+    assert code == 0, err
+    assert _gaps(report) == {"alpha": True, "beta": True, "gamma": True}
 
 
 def test_all_or_none_go_alone(tmp_path: Path, linux_only_index: LinuxOnly) -> None:
