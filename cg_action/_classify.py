@@ -372,7 +372,7 @@ def _served(
     if remediated_version is not None:
         if remediated_version == version:
             notes.append(f"{version} is a remediated build (CVE fixes)")
-        elif dep.version is not None and remediated_version.public == dep.version.public:
+        elif dep.version is not None and _same_release(remediated_version, dep.version):
             if dep.is_locked:
                 taken = "re-lock to take it"
             elif dep.specifier.contains(remediated_version, prereleases=True):
@@ -422,9 +422,15 @@ def _remediation(dep: Dependency, version: Version, evidence: Evidence) -> Versi
     builds = [
         v
         for v in _versions(remediated.project, built=True)
-        if v.local and v.local.startswith("cgr") and v.public == version.public
+        if v.local and v.local.startswith("cgr") and _same_release(v, version)
     ]
     return max(builds) if builds else None
+
+
+def _same_release(one: Version, other: Version) -> bool:
+    """Whether two versions are the same release, local labels aside, compared as PEP 440
+    versions: ``3.7`` and ``3.7.0+cgr.1`` are (their public texts differ)."""
+    return Version(one.public) == Version(other.public)
 
 
 def _platform_gaps(
