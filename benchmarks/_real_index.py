@@ -45,7 +45,7 @@ import re
 import ssl
 import threading
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -425,14 +425,25 @@ class Server:
         scheme = "https" if ssl_object is not None else "http"
         site = self.sites[scheme]
         protocol = ssl_object.selected_alpn_protocol() if ssl_object is not None else None
+        label = f"{scheme} {'h2' if protocol == 'h2' else 'http/1.1'}"
+        counted = False
+
+        def asked(target: str) -> bool:
+            """Count the connection at its first request but /_stats; False for /_stats."""
+            nonlocal counted
+            if target.partition("?")[0] == "/_stats":
+                return False
+            if not counted:
+                counted = True
+                site.stats.count(site.stats.connections, label)
+            return True
+
         self.writers.add(writer)
         try:
             if protocol == "h2":
-                site.stats.count(site.stats.connections, f"{scheme} h2")
-                await self._serve_h2(site, reader, writer)
+                await self._serve_h2(site, reader, writer, asked)
             else:
-                site.stats.count(site.stats.connections, f"{scheme} http/1.1")
-                await self._serve_h1(site, reader, writer)
+                await self._serve_h1(site, reader, writer, asked)
         except (
             asyncio.IncompleteReadError,
             ConnectionError,
@@ -447,7 +458,11 @@ class Server:
                 await writer.wait_closed()
 
     async def _serve_h1(
-        self, site: Site, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        self,
+        site: Site,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        asked: Callable[[str], bool],
     ) -> None:
         while True:
             head = await reader.readuntil(b"\r\n\r\n")
@@ -458,7 +473,7 @@ class Server:
                 key, _, value = line.partition(":")
                 if key:
                     headers[key.strip().lower()] = value.strip()
-            if target.split("?")[0] != "/_stats":
+            if asked(target):  # not /_stats: answered after the latency
                 await asyncio.sleep(self.latency)
             answer = site.answer(method, target, headers)
             head_lines = [f"HTTP/1.1 {answer.status} {_REASONS.get(answer.status, 'Unknown')}"]
@@ -469,7 +484,11 @@ class Server:
                 return
 
     async def _serve_h2(
-        self, site: Site, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        self,
+        site: Site,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        asked: Callable[[str], bool],
     ) -> None:
         from h2.config import H2Configuration
         from h2.connection import H2Connection
@@ -512,7 +531,7 @@ class Server:
             headers = {k.lower(): v for k, v in request if not k.startswith(":")}
             pseudo = {k: v for k, v in request if k.startswith(":")}
             target = pseudo.get(":path", "/")
-            if target.split("?")[0] != "/_stats":
+            if asked(target):  # not /_stats: answered after the latency
                 await asyncio.sleep(self.latency)
             answer = site.answer(pseudo.get(":method", "GET"), target, headers)
             try:

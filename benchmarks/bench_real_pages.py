@@ -1,0 +1,519 @@
+"""Time ``cg-action check`` against uv on real index pages and on one-file pages.
+
+Starts ``_real_index.py`` on 127.0.0.1 (50 ms per request by default; http, and https with a
+throw-away certificate authority both tools trust through ``SSL_CERT_FILE``), and times, as
+whole processes, in turns (so that all meet the same load on the machine):
+
+- ``check`` cold (empty cache directory), warm (cache within its TTL: no request) and
+  revalidating (``--cache-ttl 0``: one conditional request per project, answered 304);
+- ``uv pip install --dry-run --no-deps --no-cache`` with the same pins;
+
+for the first ``--real`` pins of the captured real pages (``data/real-pages.json.xz``) and
+for ``--synthetic`` counts of one-file pages, each over https and over http. Every run is
+checked, outside its timing: the exit code; every pin in ``check``'s JSON report found in
+the index (status ``chainguard``); every pin in uv's ``Would install`` list; and, from the
+server's counters, the requests each run made (N pages, N 304s, or none) with no 404.
+
+``--live URL`` times ``check`` and uv against a real index instead (the same real pins; not
+the default: the default run never leaves 127.0.0.1). Prints Markdown tables of medians,
+each with its ratio to uv and the https/http ratio. Run::
+
+    python benchmarks/bench_real_pages.py [--runs 5] [--real 100] [--synthetic 300 1000]
+    python benchmarks/bench_real_pages.py --live https://pypi.org/simple/ --runs 3
+    python benchmarks/bench_real_pages.py --runs 1 --real 10 --synthetic 50   # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+PINS = HERE / "data" / "real-pins.txt"
+COMMANDS = ("check cold", "check warm", "check revalidate", "uv")
+_UV_LINE = re.compile(r"^ \+ (\S+)==(\S+)$", re.MULTILINE)
+
+
+class RunFailed(RuntimeError):
+    """A run did not do what it is timed for: its number cannot be trusted."""
+
+
+@dataclass
+class Row:
+    """The samples of one table row: a set of pins, over one scheme, against one index."""
+
+    pages: str
+    size: int
+    scheme: str
+    samples: dict[str, list[float]] = field(default_factory=dict)
+    requests: dict[str, Counter[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def median(self, command: str) -> float | None:
+        values = self.samples.get(command)
+        return statistics.median(values) if values else None
+
+
+def _real_pins(count: int) -> list[tuple[str, str]]:
+    pins = []
+    for line in PINS.read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pins.append((name, version))
+    if len(pins) < count:
+        raise SystemExit(f"{PINS} holds {len(pins)} pins, fewer than --real {count}")
+    return pins[:count]
+
+
+class Bench:
+    """The commands, how they are timed, and how each run is verified."""
+
+    def __init__(self, options: argparse.Namespace, work: Path, env: dict[str, str]) -> None:
+        self.options = options
+        self.work = work
+        self.env = env
+        self.uv = shutil.which("uv") or "uv"
+        self.stats_url: str | None = None
+        self.strict = True
+        self._numbers = iter(range(10**9))
+        python = work / "uv-python"
+        subprocess.run(
+            [self.uv, "venv", "-q", "--python", sys.executable, str(python)], check=True, env=env
+        )
+        self.uv_python = str(python / "bin" / "python")
+
+    # -- the commands -------------------------------------------------------------------
+
+    def check(
+        self, reqs: Path, pins: Sequence[tuple[str, str]], index: str, cache: Path, *extra: str
+    ) -> float:
+        report = self.work / f"report-{next(self._numbers)}.json"
+        command = [
+            sys.executable,
+            "-m",
+            "cg_action",
+            "check",
+            str(reqs),
+            "--index-url",
+            index,
+            "--no-fallback",
+            "--no-remediated",
+            "--no-netrc",
+            "--fail-on",
+            "none",
+            "--format",
+            "json",
+            "--output",
+            str(report),
+            "--concurrency",
+            str(self.options.concurrency),
+            "--cache-dir",
+            str(cache),
+            *extra,
+        ]
+        elapsed, _ = self._timed(command)
+        self._verify_report(report, pins)
+        report.unlink()
+        return elapsed
+
+    def uv_dry_run(self, reqs: Path, pins: Sequence[tuple[str, str]], index: str) -> float:
+        command = [
+            self.uv,
+            "pip",
+            "install",
+            "--dry-run",
+            "--no-deps",
+            "--no-cache",
+            "--python",
+            self.uv_python,
+            "--index-url",
+            index,
+            "-r",
+            str(reqs),
+        ]
+        elapsed, output = self._timed(command)
+        found = {(canonicalize_name(n), v) for n, v in _UV_LINE.findall(output)}
+        wanted = {(canonicalize_name(n), v) for n, v in pins}
+        if found != wanted or f"Would install {len(pins)} package" not in output:
+            self._fail(
+                f"uv resolved {len(found)} of {len(pins)} pins; missing "
+                f"{sorted(wanted - found)[:5]}:\n{output[-1500:]}"
+            )
+        return elapsed
+
+    def _timed(self, command: Sequence[str]) -> tuple[float, str]:
+        started = time.perf_counter()
+        done = subprocess.run(
+            command, env=self.env, cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        elapsed = time.perf_counter() - started
+        if done.returncode != 0:
+            raise RunFailed(
+                f"{' '.join(command[:5])} ... exited {done.returncode}:\n{done.stderr[-2000:]}"
+            )
+        return elapsed, done.stdout + done.stderr
+
+    def _verify_report(self, report: Path, pins: Sequence[tuple[str, str]]) -> None:
+        results = json.loads(report.read_text())["results"]
+        wanted = {canonicalize_name(n): v for n, v in pins}
+        found = {
+            canonicalize_name(r["name"]): r["matched_version"]
+            for r in results
+            if r["status"] == "chainguard"
+        }
+        if found != wanted:
+            others = [r["message"] for r in results if r["status"] != "chainguard"][:3]
+            self._fail(f"check found {len(found)} of {len(pins)} pins in the index: {others}")
+
+    def _fail(self, message: str) -> None:
+        if self.strict:
+            raise RunFailed(message)
+        print(f"  note: {message}", file=sys.stderr)
+
+    # -- the server's counters ------------------------------------------------------------
+
+    def counters(self) -> Counter[str]:
+        if self.stats_url is None:
+            return Counter()
+        with urllib.request.urlopen(self.stats_url, timeout=10) as response:
+            data = json.load(response)
+        counted: Counter[str] = Counter(data["answers"])
+        counted.update({f"connection {k}": v for k, v in data["connections"].items()})
+        return counted
+
+    def measured(
+        self, row: Row, command: str, run: Callable[[], float], expect: dict[str, int]
+    ) -> None:
+        """Time ``run``; check the requests it made against ``expect`` (answers by kind)."""
+        before = self.counters()
+        elapsed = run()
+        made = self.counters() - before
+        row.samples.setdefault(command, []).append(elapsed)
+        row.requests[command] = made
+        if self.stats_url is None:
+            return
+        answers = Counter({k: v for k, v in made.items() if not k.startswith("connection ")})
+        if any(key.endswith(" 404") for key in answers):
+            raise RunFailed(f"{command}: the index answered 404: {dict(answers)}")
+        if answers != Counter(expect):
+            note = f"{command}: requests {dict(answers)}, expected {expect}"
+            if note not in row.notes:
+                row.notes.append(note)
+                print(f"  note: {row.pages} N={row.size} {row.scheme}: {note}", file=sys.stderr)
+
+    # -- one set of pins ----------------------------------------------------------------
+
+    def measure(
+        self, pages: str, pins: Sequence[tuple[str, str]], indexes: dict[str, str]
+    ) -> list[Row]:
+        """All commands for these pins against each index (by scheme), in turns."""
+        size = len(pins)
+        reqs = self.work / f"reqs-{pages}-{size}.txt"
+        reqs.write_text("".join(f"{n}=={v}\n" for n, v in pins))
+        page_kind = "page-json" if pages == "real" else "synthetic-page"
+        fetched = {f"{page_kind} 200": size}
+        revalidated = {f"{page_kind} 304": size}
+        rows = {scheme: Row(pages, size, scheme) for scheme in indexes}
+        warm = {scheme: self.work / f"cache-warm-{pages}-{size}-{scheme}" for scheme in indexes}
+        for scheme, index in indexes.items():  # fill the warm caches (and compile, and warm up)
+            self.check(reqs, pins, index, warm[scheme])
+        long_ttl = ("--cache-ttl", str(24 * 3600))
+        for number in range(self.options.runs):
+            order = list(indexes) if number % 2 == 0 else list(reversed(indexes))
+            for scheme in order:
+                index, row = indexes[scheme], rows[scheme]
+                cold = self.work / f"cache-cold-{next(self._numbers)}"
+                check = functools.partial(self.check, reqs, pins, index)
+                self.measured(row, "check cold", functools.partial(check, cold), fetched)
+                shutil.rmtree(cold, ignore_errors=True)
+                uv = functools.partial(self.uv_dry_run, reqs, pins, index)
+                self.measured(row, "uv", uv, fetched)
+                warm_run = functools.partial(check, warm[scheme], *long_ttl)
+                self.measured(row, "check warm", warm_run, {})
+                revalidate = functools.partial(check, warm[scheme], "--cache-ttl", "0")
+                self.measured(row, "check revalidate", revalidate, revalidated)
+            print(
+                f"  {pages} N={size} run {number + 1}/{self.options.runs}: "
+                + "; ".join(
+                    f"{s} " + ", ".join(f"{c} {rows[s].samples[c][-1]:.2f}" for c in COMMANDS)
+                    for s in indexes
+                ),
+                file=sys.stderr,
+                flush=True,
+            )
+        return list(rows.values())
+
+    def profile(self, pins: Sequence[tuple[str, str]], index: str, out: Path) -> None:
+        """One cold check under cProfile (all threads), written to ``out``; summary printed."""
+        reqs = self.work / "reqs-profile.txt"
+        reqs.write_text("".join(f"{n}=={v}\n" for n, v in pins))
+        command = [
+            sys.executable,
+            str(HERE / "_profile_check.py"),
+            str(out),
+            "check",
+            str(reqs),
+            "--index-url",
+            index,
+            "--no-fallback",
+            "--no-remediated",
+            "--no-netrc",
+            "--fail-on",
+            "none",
+            "--format",
+            "json",
+            "--output",
+            os.devnull,
+            "--concurrency",
+            str(self.options.concurrency),
+            "--cache-dir",
+            str(self.work / "cache-profile"),
+        ]
+        elapsed, output = self._timed(command)
+        print(f"\nprofiled cold check, N={len(pins)}: {elapsed:.2f} s under cProfile", flush=True)
+        print(output.strip(), flush=True)
+        subprocess.run(
+            [sys.executable, str(HERE / "_profile_check.py"), "--show", str(out), "30"], check=True
+        )
+
+
+def _start_server(
+    options: argparse.Namespace, work: Path
+) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    command = [
+        sys.executable,
+        str(HERE / "_real_index.py"),
+        "--latency",
+        str(options.latency),
+        "--synthetic",
+        str(max(options.synthetic, default=0)),
+        "--ca-file",
+        str(work / "ca.pem"),
+        "--json-only",
+    ]
+    if options.no_http2:
+        command.append("--no-http2")
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    try:
+        urls: dict[str, str] = json.loads(line)
+    except ValueError:
+        process.kill()
+        raise SystemExit("the local index did not start") from None
+    return process, urls
+
+
+def _source_state() -> str:
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD")
+    changed = git("status", "--porcelain", "--", "cg_action")
+    return commit + (" with uncommitted changes under cg_action/" if changed else "")
+
+
+def _cell(value: float | None, ratio: float | None = None) -> str:
+    if value is None:
+        return ""
+    return f"{value:.2f} s" + (f" ({ratio:.1f}x)" if ratio is not None else "")
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def print_tables(rows: Sequence[Row], header: str) -> None:
+    """The medians with their ratios to uv; then https/http for each set of pins."""
+    print()
+    print(header)
+    print()
+    print(
+        "| pages | N | scheme | check cold | check warm (TTL) | check revalidate (304s) | uv | "
+        "cold / uv | warm / uv | revalidate / uv |"
+    )
+    print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for row in rows:
+        uv = row.median("uv")
+        cells = [_cell(row.median(c)) for c in COMMANDS]
+        ratios = [_ratio(row.median(c), uv) for c in COMMANDS[:3]]
+        mark = " *" if row.notes else ""
+        print(
+            f"| {row.pages} | {row.size} | {row.scheme}{mark} | "
+            + " | ".join(cells)
+            + " | "
+            + " | ".join(f"{r:.2f}" if r is not None else "" for r in ratios)
+            + " |"
+        )
+    by_set: dict[tuple[str, int], dict[str, Row]] = {}
+    for row in rows:
+        by_set.setdefault((row.pages, row.size), {})[row.scheme] = row
+    pairs = [(key, s) for key, s in by_set.items() if {"https", "http"} <= set(s)]
+    if pairs:
+        print()
+        print("https / http (median over median):")
+        print()
+        print("| pages | N | check cold | check warm (TTL) | check revalidate (304s) | uv |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for (pages, size), schemes in pairs:
+            ratios = [
+                _ratio(schemes["https"].median(c), schemes["http"].median(c)) for c in COMMANDS
+            ]
+            print(
+                f"| {pages} | {size} | "
+                + " | ".join(f"{r:.2f}" if r is not None else "" for r in ratios)
+                + " |"
+            )
+    notes = [f"{r.pages} N={r.size} {r.scheme}: {n}" for r in rows for n in r.notes]
+    if notes:
+        print()
+        print("\\* not as expected: " + "; ".join(notes))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark and print the tables."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=5, help="timed runs of each command (median)")
+    parser.add_argument("--real", type=int, default=100, help="real pins (0: none)")
+    parser.add_argument(
+        "--synthetic", type=int, nargs="*", default=[300, 1000], help="one-file pin counts"
+    )
+    parser.add_argument(
+        "--schemes", nargs="+", choices=["https", "http"], default=["https", "http"]
+    )
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds per request")
+    parser.add_argument("--concurrency", type=int, default=50)  # the CLI default
+    parser.add_argument("--no-http2", action="store_true", help="https offers HTTP/1.1 only")
+    parser.add_argument(
+        "--live", metavar="URL", help="time against this index instead (no local server)"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="OUT.prof",
+        help="also profile one cold check of the real pins over the first scheme",
+    )
+    parser.add_argument("--json-out", type=Path, help="write every sample here")
+    options = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="cg-bench-real-"))
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CG_ACTION_", "PIP_", "UV_", "SSL_CERT"))
+    }
+    env["PYTHONPATH"] = str(ROOT)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: bytecode is cached
+    env["NETRC"] = str(work / "no-netrc")
+    env.pop("GITHUB_ACTIONS", None)
+    if sys.version_info[:2] != (3, 11):
+        print(
+            "note: the real pins were chosen for CPython 3.11; uv runs this Python", file=sys.stderr
+        )
+
+    source = _source_state()
+    load_before = os.getloadavg()[0]
+    process: subprocess.Popen[str] | None = None
+    rows: list[Row] = []
+    try:
+        if options.live:
+            bench = Bench(options, work, env)
+            bench.strict = False
+            rows += bench.measure("real", _real_pins(options.real), {"live": options.live})
+            where = f"against {options.live}"
+        else:
+            process, urls = _start_server(options, work)
+            env["SSL_CERT_FILE"] = urls["ca"]
+            bench = Bench(options, work, env)
+            bench.stats_url = urls["http"].replace("/simple/", "/_stats")
+            indexes = {scheme: urls[scheme] for scheme in options.schemes}
+            if options.real:
+                rows += bench.measure("real", _real_pins(options.real), indexes)
+            for size in options.synthetic:
+                rows += bench.measure(
+                    "one-file", [(f"bench-{i}", "1.0.0") for i in range(size)], indexes
+                )
+            if options.profile and options.real:
+                scheme = options.schemes[0]
+                bench.profile(_real_pins(options.real), urls[scheme], options.profile)
+            where = f"local index, {options.latency * 1000:g} ms per request, https " + (
+                "HTTP/1.1 only" if options.no_http2 else "offering HTTP/2"
+            )
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+
+    arguments = list(argv if argv is not None else sys.argv[1:])
+    uv_version = subprocess.run(
+        [bench.uv, "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    header = (
+        f"{time.strftime('%Y-%m-%d')}, {where}; concurrency {options.concurrency}; medians of "
+        f"{options.runs} runs; {os.cpu_count()} cores (load average {load_before:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after), {platform.system()} {platform.machine()}, "
+        f"Python {platform.python_version()}, {uv_version}; cg-action at {source}; "
+        f"`python benchmarks/bench_real_pages.py {' '.join(arguments)}`"
+    )
+    print_tables(rows, header)
+    connections = [
+        f"{r.scheme} {c}: "
+        + ", ".join(
+            f"{k.removeprefix('connection ')} {v}"
+            for k, v in sorted(r.requests[c].items())
+            if k.startswith("connection ")
+        )
+        for r in rows
+        if r.pages == "real"
+        for c in ("check cold", "uv")
+        if c in r.requests
+    ]
+    if connections and not options.live:
+        print()
+        print("connections opened by the last cold runs (real pages): " + "; ".join(connections))
+    if options.json_out:
+        options.json_out.write_text(
+            json.dumps(
+                {
+                    "header": header,
+                    "rows": [
+                        {
+                            "pages": r.pages,
+                            "size": r.size,
+                            "scheme": r.scheme,
+                            "samples": r.samples,
+                            "notes": r.notes,
+                        }
+                        for r in rows
+                    ],
+                },
+                indent=1,
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
