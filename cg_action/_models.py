@@ -11,7 +11,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet
@@ -20,6 +20,9 @@ from packaging.version import Version
 
 from cg_action._compat import StrEnum
 from cg_action._errors import Problem
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 class DependencyKind(StrEnum):
@@ -318,6 +321,7 @@ class IndexFile:
     yanked: bool = False
     yanked_reason: str | None = None
     has_core_metadata: bool = False
+    upload_time: datetime | None = None  # PEP 700 ``upload-time``, timezone-aware (UTC)
 
     @property
     def is_wheel(self) -> bool:
