@@ -9,8 +9,11 @@ before it can say "no files").
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from packaging.utils import NormalizedName, canonicalize_name
@@ -33,6 +36,29 @@ def _optional_str(entry: Mapping[str, Any], key: str, where: str) -> str | None:
     if value is None:
         return None
     return str(_expect(value, str, f"{where}.{key}"))
+
+
+# PEP 700: ``yyyy-mm-ddThh:mm:ss.ffffffZ``; other fraction lengths and offsets are read too
+_UPLOAD_TIME = re.compile(
+    r"(?P<head>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(?P<fraction>\d+))?"
+    r"(?P<zone>[Zz]|[+-]\d{2}:\d{2})?"
+)
+
+
+def _upload_time(entry: Mapping[str, Any], where: str) -> dt.datetime | None:
+    """The file's ``upload-time`` in UTC; None when absent or not a readable time."""
+    found = _UPLOAD_TIME.fullmatch((_optional_str(entry, "upload-time", where) or "").strip())
+    if found is None:
+        return None
+    zone = found["zone"] or "Z"
+    fraction = (found["fraction"] or "").ljust(6, "0")[:6]
+    try:
+        value = dt.datetime.fromisoformat(
+            f"{found['head']}.{fraction}{'+00:00' if zone in ('Z', 'z') else zone}"
+        )
+    except ValueError:
+        return None
+    return value.astimezone(dt.timezone.utc)
 
 
 def _core_metadata(entry: Mapping[str, Any]) -> bool:
@@ -60,7 +86,7 @@ def _file(entry: object, index: int, base_url: str, name: NormalizedName) -> Ind
     if not isinstance(yanked_value, (bool, str)):
         raise PageError(f"malformed JSON page: {where}.yanked: expected a boolean or a string")
     is_yanked = yanked_value is not False
-    return build_file(
+    found = build_file(
         href=url,
         base_url=base_url,
         name=name,
@@ -71,6 +97,10 @@ def _file(entry: object, index: int, base_url: str, name: NormalizedName) -> Ind
         yanked_reason=yanked_value if isinstance(yanked_value, str) and yanked_value else None,
         has_core_metadata=_core_metadata(item),
     )
+    upload_time = _upload_time(item, where)
+    if found is None or upload_time is None:
+        return found
+    return replace(found, upload_time=upload_time)
 
 
 def parse_json_page(
