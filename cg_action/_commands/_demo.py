@@ -16,6 +16,7 @@ from typing import TextIO
 
 from cg_action._models import ExitCode
 
+
 def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     """The options of ``demo``."""
     from cg_action._report._formats import ReportFormat
