@@ -19,6 +19,7 @@ SQLite or Redis rather than plain files; and it stores the request's headers wit
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import itertools
 import json
 import logging
@@ -152,7 +153,8 @@ def encode_project(project: IndexProject) -> bytes:
     """The compact ``STORED_TYPE`` body of a parsed project (read back by ``decode_project``).
 
     Each file is a list ``[filename, url, version, [[algorithm, value], ...],
-    requires_python, yanked, yanked_reason, has_core_metadata]``; versions are strings.
+    requires_python, yanked, yanked_reason, has_core_metadata]``, with the ISO 8601
+    ``upload_time`` appended when the index gave one; versions are strings.
     """
     files = [
         [
@@ -164,6 +166,7 @@ def encode_project(project: IndexProject) -> bytes:
             f.yanked,
             f.yanked_reason,
             f.has_core_metadata,
+            *([f.upload_time.isoformat()] if f.upload_time is not None else []),
         ]
         for f in project.files
     ]
@@ -201,8 +204,9 @@ def decode_project(data: bytes, *, name: NormalizedName, index_url: str) -> Inde
         files = []
         for entry in entries:
             (filename, url, raw_version, hashes, requires_python, yanked, reason, metadata) = (
-                _typed(entry, list, "a file")
+                _typed(entry, list, "a file")[:8]
             )
+            uploaded = _optional_str(entry[8] if len(entry) > 8 else None, "an upload time")
             files.append(
                 IndexFile(
                     filename=str(_typed(filename, str, "a file name")),
@@ -219,6 +223,7 @@ def decode_project(data: bytes, *, name: NormalizedName, index_url: str) -> Inde
                     yanked=bool(_typed(yanked, bool, "yanked")),
                     yanked_reason=_optional_str(reason, "a yanked reason"),
                     has_core_metadata=bool(_typed(metadata, bool, "core-metadata")),
+                    upload_time=None if uploaded is None else dt.datetime.fromisoformat(uploaded),
                 )
             )
         versions = tuple(version(v) for v in _typed(document.get("versions"), list, "versions"))
