@@ -80,7 +80,13 @@ def test_upload_time_survives_the_cache() -> None:
     ]
 
 
-OLD_ENTRY = ["flask-1.0.tar.gz", "https://files.example/flask-1.0.tar.gz", "1.0", [], None]
+OLD_ENTRY: list[object] = [
+    "flask-1.0.tar.gz",
+    "https://files.example/flask-1.0.tar.gz",
+    "1.0",
+    [],
+    None,
+]
 
 
 def test_a_cache_entry_written_before_upload_times_is_still_read() -> None:
