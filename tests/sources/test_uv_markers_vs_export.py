@@ -3,7 +3,8 @@
 uv records markers on dependency edges; a package reached only through ``sys_platform ==
 'win32'`` edges must carry that marker, or ``--target`` asks for wheels that are never needed.
 The locks are made by the real uv against a local index (``tests.lockgen._uv_markers``), and
-the real-world uv.lock files of the corpus are exported with their own pyproject.toml. Each
+the real-world uv.lock files of the corpus are exported with their own pyproject.toml; random
+graphs with random markers (``tests.lockgen._uv_random``) are locked too. Each
 package's marker is compared with uv's on a grid of environments (Python 3.8 to 3.14, Linux,
 Windows and macOS, CPython and PyPy, x86_64 and aarch64) for every selection of extras and
 dependency groups that ``uv export`` is asked for.
@@ -21,6 +22,7 @@ from cg_action._sources._uv_lock import parse_uv_lock
 from tests._servers import pypiserver
 from tests.lockgen._uv import uv_lock
 from tests.lockgen._uv_markers import Comparison, build_index, compare, write_projects
+from tests.lockgen._uv_random import write_random
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
 # uv.lock files of the corpus with the pyproject.toml (and members) uv export needs
@@ -105,3 +107,18 @@ def test_corpus_locks_agree_with_uv_export(folder: str, tmp_path: Path) -> None:
     result = compare(project, tmp_path / "home")
     assert result.compared >= 40
     assert not result.differing, _report(result)
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_random_graphs_agree_with_uv_export(seed: int, tmp_path: Path) -> None:
+    wheels, projects = write_random(tmp_path, seed, count=3)
+    home = tmp_path / "home"
+    with pypiserver(wheels) as index:
+        for project in projects:
+            uv_lock(project, index.url, home)
+    compared = 0
+    for project in projects:
+        result = compare(project, home)
+        compared += result.compared
+        assert not result.differing, _report(result)
+    assert compared >= 100
