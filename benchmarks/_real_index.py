@@ -17,7 +17,8 @@ Every page answer carries an ``ETag`` (per form and encoding) and ``Last-Modifie
 capture time); ``If-None-Match``, or ``If-Modified-Since`` without it, gets 304.
 ``Accept-Encoding: gzip`` is honoured only with ``--gzip`` (the index captured from answered
 uncompressed). ``/_stats`` (no latency) counts the answers by kind and status and the
-connections by protocol; ``/_stats?reset`` also sets them to zero.
+connections by protocol (each at its first request), and gives the server's CPU time so far;
+``/_stats?reset`` also sets the counters to zero.
 
 It listens on plain http and on https (a throw-away certificate authority made by trustme,
 written to ``--ca-file``; HTTP/2 offered by ALPN unless ``--no-http2``, HTTP/1.1 with
@@ -44,6 +45,7 @@ import lzma
 import re
 import ssl
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -225,7 +227,11 @@ class Stats:
 
     def snapshot(self, *, reset: bool = False) -> dict[str, dict[str, int]]:
         with self.lock:
-            data = {"answers": dict(self.answers), "connections": dict(self.connections)}
+            data = {
+                "answers": dict(self.answers),
+                "connections": dict(self.connections),
+                "cpu": {"server ms": round(time.process_time() * 1000)},
+            }
             if reset:
                 self.answers.clear()
                 self.connections.clear()

@@ -64,7 +64,8 @@ class Row:
     size: int
     scheme: str
     samples: dict[str, list[float]] = field(default_factory=dict)
-    requests: dict[str, Counter[str]] = field(default_factory=dict)
+    connections: dict[str, Counter[str]] = field(default_factory=dict)
+    server_cpu: dict[str, list[float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def median(self, command: str) -> float | None:
@@ -190,27 +191,31 @@ class Bench:
 
     # -- the server's counters ------------------------------------------------------------
 
-    def counters(self) -> Counter[str]:
+    def server_state(self) -> tuple[Counter[str], Counter[str], float]:
+        """The server's answers by kind and status, connections by protocol, CPU seconds."""
         if self.stats_url is None:
-            return Counter()
+            return Counter(), Counter(), 0.0
         with urllib.request.urlopen(self.stats_url, timeout=10) as response:
             data = json.load(response)
-        counted: Counter[str] = Counter(data["answers"])
-        counted.update({f"connection {k}": v for k, v in data["connections"].items()})
-        return counted
+        return (
+            Counter(data["answers"]),
+            Counter(data["connections"]),
+            data["cpu"]["server ms"] / 1000,
+        )
 
     def measured(
         self, row: Row, command: str, run: Callable[[], float], expect: dict[str, int]
     ) -> None:
         """Time ``run``; check the requests it made against ``expect`` (answers by kind)."""
-        before = self.counters()
+        answers_before, connections_before, cpu_before = self.server_state()
         elapsed = run()
-        made = self.counters() - before
+        answers, connections, cpu = self.server_state()
+        answers -= answers_before
         row.samples.setdefault(command, []).append(elapsed)
-        row.requests[command] = made
+        row.connections[command] = connections - connections_before
         if self.stats_url is None:
             return
-        answers = Counter({k: v for k, v in made.items() if not k.startswith("connection ")})
+        row.server_cpu.setdefault(command, []).append(cpu - cpu_before)
         if any(key.endswith(" 404") for key in answers):
             raise RunFailed(f"{command}: the index answered 404: {dict(answers)}")
         if answers != Counter(expect):
@@ -322,14 +327,34 @@ def _start_server(
     return process, urls
 
 
-def _source_state() -> str:
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
-        return done.stdout.strip()
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+    return done.stdout.strip()
 
-    commit = git("rev-parse", "--short", "HEAD")
-    changed = git("status", "--porcelain", "--", "cg_action")
-    return commit + (" with uncommitted changes under cg_action/" if changed else "")
+
+def _source(at: str | None, work: Path) -> tuple[Path, str]:
+    """Where ``cg_action`` is imported from, and which code that is.
+
+    By default the checkout's working tree (others' uncommitted changes included, which the
+    description says); with ``at``, the ``cg_action`` folder of that commit, exported.
+    """
+    if at is None:
+        commit = _git("rev-parse", "--short", "HEAD")
+        dirty = _git("status", "--porcelain", "--", "cg_action")
+        return ROOT, commit + (" with uncommitted changes under cg_action/" if dirty else "")
+    commit = _git("rev-parse", "--short", at)
+    if not commit:
+        raise SystemExit(f"--at {at}: no such commit")
+    target = work / "source"
+    target.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", commit, "cg_action"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    )
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target, f"{commit} (exported: committed code only)"
 
 
 def _cell(value: float | None, ratio: float | None = None) -> str:
@@ -389,6 +414,35 @@ def print_tables(rows: Sequence[Row], header: str) -> None:
         print("\\* not as expected: " + "; ".join(notes))
 
 
+def print_server_side(rows: Sequence[Row]) -> None:
+    """What the server saw: its CPU time per run, and the connections each tool opened."""
+    print()
+    print(
+        "Server side (median CPU seconds of the local index per run; connections of the last run):"
+    )
+    print()
+    print(
+        "| pages | N | scheme | "
+        + " | ".join(f"server CPU, {c}" for c in COMMANDS)
+        + " | connections, check cold | connections, uv |"
+    )
+    print("| --- | ---: | --- | " + "---: | " * len(COMMANDS) + "--- | --- |")
+    for row in rows:
+        cpu = [
+            statistics.median(row.server_cpu[c]) if row.server_cpu.get(c) else None
+            for c in COMMANDS
+        ]
+        opened = [
+            ", ".join(f"{v} {k}" for k, v in sorted(row.connections.get(c, Counter()).items()))
+            for c in ("check cold", "uv")
+        ]
+        print(
+            f"| {row.pages} | {row.size} | {row.scheme} | "
+            + " | ".join(f"{v:.2f}" if v is not None else "" for v in cpu)
+            + f" | {opened[0]} | {opened[1]} |"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print the tables."""
     parser = argparse.ArgumentParser(
@@ -415,6 +469,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also profile one cold check of the real pins over the first scheme",
     )
     parser.add_argument("--json-out", type=Path, help="write every sample here")
+    parser.add_argument(
+        "--at",
+        metavar="COMMIT",
+        help="measure cg_action/ as committed there (default: the checkout)",
+    )
     options = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="cg-bench-real-"))
@@ -423,7 +482,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         for k, v in os.environ.items()
         if not k.startswith(("CG_ACTION_", "PIP_", "UV_", "SSL_CERT"))
     }
-    env["PYTHONPATH"] = str(ROOT)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: bytecode is cached
     env["NETRC"] = str(work / "no-netrc")
     env.pop("GITHUB_ACTIONS", None)
@@ -432,7 +490,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "note: the real pins were chosen for CPython 3.11; uv runs this Python", file=sys.stderr
         )
 
-    source = _source_state()
+    source_dir, source = _source(options.at, work)
+    env["PYTHONPATH"] = str(source_dir)
     load_before = os.getloadavg()[0]
     process: subprocess.Popen[str] | None = None
     rows: list[Row] = []
@@ -478,21 +537,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"`python benchmarks/bench_real_pages.py {' '.join(arguments)}`"
     )
     print_tables(rows, header)
-    connections = [
-        f"{r.scheme} {c}: "
-        + ", ".join(
-            f"{k.removeprefix('connection ')} {v}"
-            for k, v in sorted(r.requests[c].items())
-            if k.startswith("connection ")
-        )
-        for r in rows
-        if r.pages == "real"
-        for c in ("check cold", "uv")
-        if c in r.requests
-    ]
-    if connections and not options.live:
-        print()
-        print("connections opened by the last cold runs (real pages): " + "; ".join(connections))
+    if not options.live:
+        print_server_side(rows)
     if options.json_out:
         options.json_out.write_text(
             json.dumps(
