@@ -6,6 +6,7 @@ been asked yet; the caller asks it (only about those projects) and classifies ag
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from cg_action._models import (
     FileProbe,
     Finding,
     Found,
+    HeldBack,
     IndexFile,
     IndexProject,
     PlatformGap,
@@ -27,6 +29,7 @@ from cg_action._models import (
 )
 from cg_action._targets import Target
 from cg_action._urls import (
+    host_of,
     is_pypi_url,
     is_upstream_fallback_url,
     normalize_index_url,
@@ -61,6 +64,10 @@ class Context:
     fallback_url: str | None = None  # None: --no-fallback
     remediated_url: str | None = None
     targets: Sequence[Target] = ()
+    # A pin Chainguard lacks whose fallback files are younger than this may be held back by
+    # Chainguard's cooldown or malware scan; ``now`` None: not looked at.
+    cooldown_days: float = 7.0
+    now: dt.datetime | None = None
 
 
 def _sha256s(dep: Dependency) -> set[str]:
@@ -255,6 +262,24 @@ def _not_served(
         )
         if fallback_matches:
             chosen = _choose(dep, fallback_matches)
+            held_back = _held_back(dep, fallback.project.files_for(chosen), context)
+            if held_back is not None:
+                return Finding(
+                    dependency=dep,
+                    status=Status.FALLBACK,
+                    version=chosen,
+                    available_versions=nearest,
+                    held_back=held_back,
+                    message=(
+                        f"{_describe(dep)} is not in the Chainguard index yet: {chosen} was "
+                        f"uploaded to {host_of(fallback_name) or fallback_name} on "
+                        f"{_when(held_back.uploaded, context)}, within the "
+                        f"{held_back.cooldown_days:g}-day cooldown, so Chainguard may be holding "
+                        "it back (cooldown or a pending malware scan): wait for it rather than "
+                        f"change the pin. Until then it would come from the fallback index "
+                        f"{fallback_name}. {has}"
+                    ),
+                )
             return Finding(
                 dependency=dep,
                 status=Status.FALLBACK,
@@ -271,6 +296,31 @@ def _not_served(
         available_versions=nearest,
         message=f"{_describe(dep)} is served neither by Chainguard nor by {fallback_name}; {has}",
     )
+
+
+def _held_back(dep: Dependency, files: Sequence[IndexFile], context: Context) -> HeldBack | None:
+    """A pin whose release reached the fallback less than the cooldown ago (None: older, a
+    range, or no upload time known). The earliest file dates the release: a wheel added to
+    an old release later does not make it new."""
+    if not dep.is_pinned or context.now is None or context.cooldown_days <= 0:
+        return None
+    times = [f.upload_time for f in files if f.upload_time is not None]
+    if not times:
+        return None
+    uploaded = min(times)
+    if context.now - uploaded >= dt.timedelta(days=context.cooldown_days):
+        return None
+    return HeldBack(uploaded=uploaded, cooldown_days=context.cooldown_days)
+
+
+def _when(moment: dt.datetime, context: Context) -> str:
+    """``2026-08-18 (2 days ago)``: the UTC date and the whole days since."""
+    date = moment.astimezone(dt.timezone.utc).date().isoformat()
+    if context.now is None:
+        return date
+    days = (context.now - moment).days
+    ago = "less than a day ago" if days < 1 else "1 day ago" if days == 1 else f"{days} days ago"
+    return f"{date} ({ago})"
 
 
 def _all_versions(project: IndexProject) -> list[Version]:

@@ -397,6 +397,15 @@ class Ignore:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class HeldBack:
+    """A pinned version Chainguard lacks whose fallback files are younger than the cooldown:
+    Chainguard may be withholding it (cooldown, pending malware scan) rather than refusing it."""
+
+    uploaded: datetime  # the earliest upload time of the version's files on the fallback (UTC)
+    cooldown_days: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Finding:
     """The verdict on one dependency."""
 
@@ -410,6 +419,7 @@ class Finding:
     remediated_version: Version | None = None  # a +cgr.N build of the pin, or an upgrade to one
     blocked_reason: str | None = None
     ignored: Ignore | None = None
+    held_back: HeldBack | None = None  # fallback: a version too new for Chainguard to serve yet
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
