@@ -324,11 +324,9 @@ def _edge_condition(table: Mapping[str, Any], where: Where, problems: Problems) 
     if "marker" not in table:
         return ALWAYS
     try:
-        return Condition.parse(_uv_marker(table["marker"], where.child("marker")))
+        return _condition(_uv_marker(table["marker"], where.child("marker")))
     except ParseError as exc:
         problems.add(exc)
-    except ValueError as exc:  # a valid marker this code does not read: packaging's is kept
-        logger.debug("%s: marker not combined (%s)", where.path, exc)
     return ALWAYS
 
 
@@ -481,7 +479,7 @@ def _install_markers(
                 reached = via
                 fork = entries[target].marker
                 if len(found) > 1 and fork is not None:  # not told which version: its fork's
-                    reached = via & Condition.parse(fork)
+                    reached = via & _condition(fork)
                 for child in [(target, None), *((target, x) for x in edge.extras)]:
                     known = conditions.get(child, NEVER)
                     if reached.implies(known):
@@ -502,6 +500,15 @@ def _install_markers(
             continue
         markers[i] = condition.to_marker(python) if python is not None else condition.to_marker()
     return markers
+
+
+def _condition(marker: Marker) -> Condition:
+    """A marker as a condition; one this code cannot read holds everywhere (over, not under)."""
+    try:
+        return Condition.parse(marker)
+    except ValueError:
+        logger.debug("marker not combined: %s", marker)
+        return ALWAYS
 
 
 def _selected(variable: str, name: str) -> Condition:

@@ -122,3 +122,52 @@ def test_random_graphs_agree_with_uv_export(seed: int, tmp_path: Path) -> None:
         compared += result.compared
         assert not result.differing, _report(result)
     assert compared >= 100
+
+
+SCRIPT_LOCK = """\
+version = 1
+revision = 5
+requires-python = ">=3.10"
+
+[manifest]
+requirements = [
+    { name = "a", marker = "sys_platform == 'win32'" },
+]
+
+[[package]]
+name = "a"
+version = "1.0"
+source = { registry = "https://example.invalid/simple" }
+dependencies = [
+    { name = "b", marker = "python_full_version < '3.11'" },
+    { name = "c", marker = "python_full_version < '3.9'" },
+]
+
+[[package]]
+name = "b"
+version = "1.0"
+source = { registry = "https://example.invalid/simple" }
+dependencies = [{ name = "a" }]
+
+[[package]]
+name = "c"
+version = "1.0"
+source = { registry = "https://example.invalid/simple" }
+resolution-markers = ["sys_platform == 'linux'"]
+"""
+
+
+def test_a_script_lock_starts_from_its_manifest_requirements() -> None:
+    expected = {
+        "a": "sys_platform == 'win32'",
+        "b": "python_full_version < '3.11' and sys_platform == 'win32'",
+        # reached only below requires-python: the entry's own resolution markers are kept
+        "c": "sys_platform == 'linux'",
+    }
+    assert _markers_of(SCRIPT_LOCK) == {k: str(Marker(v)) for k, v in expected.items()}
+
+
+def _markers_of(text: str) -> dict[str, str | None]:
+    source = parse_uv_lock(Path("uv.lock"), text)
+    assert source.problems == ()
+    return {d.name: (str(d.marker) if d.marker else None) for d in source.dependencies}
