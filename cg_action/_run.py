@@ -148,6 +148,7 @@ class CheckSettings:
     fallback: IndexConfig | None = None
     remediated: IndexConfig | None = None
     probe_files: bool = False
+    cooldown_days: float = 7.0  # a fallback release younger than this may be held back
     targets: Sequence[Target] = ()
     client: ClientSettings = field(default_factory=ClientSettings)
 
@@ -185,6 +186,8 @@ def check_dependencies(
         fallback_url=settings.fallback.url if settings.fallback else None,
         remediated_url=settings.remediated.url if settings.remediated else None,
         targets=settings.targets,
+        cooldown_days=settings.cooldown_days,
+        now=dt.datetime.now(dt.timezone.utc),
     )
     findings: list[Finding | None] = [None] * len(deps)
     pending: set[NormalizedName] = set()

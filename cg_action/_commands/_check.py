@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -23,6 +24,7 @@ from cg_action._commands._options import (
     client_settings_from,
     env_flag,
     env_list,
+    env_number,
     env_path,
     index_config_for,
     index_config_from,
@@ -47,6 +49,7 @@ from cg_action._urls import CHAINGUARD_REMEDIATED_INDEX, PYPI_INDEX, redact_text
 _NAMES_SELECTION = re.compile(r"\b(extra|extras|dependency_groups)\b")
 
 COMMENT_MODES = ("always", "on-findings", "never")
+DEFAULT_COOLDOWN_DAYS = 7.0  # Chainguard's documented default cooldown for upstream versions
 
 
 def parse_statuses(words: list[str], option: str) -> frozenset[Status]:
@@ -106,6 +109,17 @@ def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
         if env.get("CG_ACTION_PROBE_FILES", "").strip()
         else None,
         help="ask for each served file (no download) to find files withheld by policy (409)",
+    )
+    group.add_argument(
+        "--cooldown-days",
+        type=float,
+        default=env_number(env, "CG_ACTION_COOLDOWN_DAYS", DEFAULT_COOLDOWN_DAYS),
+        metavar="DAYS",
+        help=(
+            "a pin Chainguard lacks whose release reached the fallback fewer days ago is "
+            "reported as held back (Chainguard's cooldown or malware scan), so it can wait; "
+            f"0: never (default: $CG_ACTION_COOLDOWN_DAYS, else {DEFAULT_COOLDOWN_DAYS:g})"
+        ),
     )
     group.add_argument(
         "--target",
@@ -267,6 +281,11 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
     probe_files = (
         args.probe_files if args.probe_files is not None else bool(policy.setting("probe-files"))
     )
+    if not (math.isfinite(args.cooldown_days) and args.cooldown_days >= 0):
+        raise UsageError(
+            "--cooldown-days (CG_ACTION_COOLDOWN_DAYS) must be a number of days, 0 or more, "
+            f"not {args.cooldown_days:g}"
+        )
 
     in_github = env.get("GITHUB_ACTIONS") == "true"
     # argparse does not check a default: CG_ACTION_FORMAT is checked here, before any request
@@ -282,6 +301,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         fallback=fallback,
         remediated=remediated,
         probe_files=probe_files,
+        cooldown_days=args.cooldown_days,
         targets=targets,
         client=client_settings_from(args, env, show_progress=show_progress),
     )
