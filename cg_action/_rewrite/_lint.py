@@ -113,7 +113,7 @@ def _requirements_findings(path: Path, text: str, options: RewriteOptions) -> li
                 code="pypi-index-url",
                 message=(
                     f"{path}:{entry.start + 1}: --index-url points at PyPI "
-                    f"({redact_url(entry.url)}); {REWRITE_HINT}"
+                    f"({redact_url(entry.url)})"
                 ),
                 hint=REWRITE_HINT,
             )

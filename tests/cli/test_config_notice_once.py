@@ -82,3 +82,14 @@ def test_the_json_notice_keeps_the_trap_and_the_advice_apart(tmp_path: Path, bas
     assert notice["line"] == 1
     assert notice["message"] == "--index-url points at PyPI (https://pypi.org/simple/)"
     assert notice["hint"] == "run `cg-action rewrite` to point it at Chainguard"
+
+
+def test_rewrite_check_gives_the_advice_once(tmp_path: Path) -> None:
+    project = _project(tmp_path, pypi_first=True)
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["rewrite", "--check", str(project)], env={}, out=out, err=err)
+    assert code == 1, err.getvalue()
+    # stdout: the diff and each trap with its fix; stderr closes with the one-line summary
+    text = out.getvalue()
+    assert "--index-url points at PyPI" in text
+    assert len(REWRITE.findall(text)) == 1, text

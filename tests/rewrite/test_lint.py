@@ -28,7 +28,9 @@ def test_pypi_index_url_in_requirements_names_file_line_and_the_fix(tmp_path: Pa
     (finding,) = lint_paths([path])
     assert finding.code == "pypi-index-url"
     assert f"{path}:2" in finding.message
-    assert "cg-action rewrite" in finding.message
+    # the fix is the hint, said once (not in the message too)
+    assert "cg-action rewrite" in finding.hint
+    assert "cg-action rewrite" not in finding.message
     assert str(finding).startswith(f"{path}:2: pypi-index-url: ")
 
 
