@@ -102,24 +102,44 @@ def _platform_tags(platform: str) -> frozenset[str]:
 
 
 @functools.cache
+def _platforms_taking() -> dict[str, frozenset[str]]:
+    """Wheel platform tag -> the target platforms that take it."""
+    found: dict[str, set[str]] = {}
+    for platform in PLATFORM_NAMES:
+        for tag in _platform_tags(platform):
+            found.setdefault(tag, set()).add(platform)
+    return {tag: frozenset(platforms) for tag, platforms in found.items()}
+
+
+@functools.cache
 def _known_platform_tags() -> frozenset[str]:
-    return frozenset().union(*(_platform_tags(p) for p in PLATFORM_NAMES)) - {"any"}
+    return frozenset(_platforms_taking()) - {"any"}
+
+
+@functools.cache
+def _targets_by_key() -> dict[tuple[str, tuple[int, int]], Target]:
+    return {(t.platform, t.python): t for t in all_targets()}
+
+
+@functools.lru_cache(maxsize=4096)
+def _pythons_taking(interpreter: str, abi: str) -> tuple[tuple[int, int], ...]:
+    tag = Tag(interpreter, abi, "any")
+    return tuple(v for v in PYTHONS if _python_takes(tag, v))
 
 
 @functools.lru_cache(maxsize=65536)
 def _wheel_targets(filename: str, requires_python: str | None) -> frozenset[Target]:
     """The targets a wheel installs on: a tag's platform is the target's and its Python tag
     takes the target's Python (``cp314t``, ``abi3`` and PyPy wheels included)."""
-    tags = _tags(filename) or frozenset()
-    return frozenset(
-        t
-        for t in all_targets()
-        if t.accepts_python(requires_python)
-        and any(
-            tag.platform in _platform_tags(t.platform) and _python_takes(tag, t.python)
-            for tag in tags
-        )
-    )
+    by_key = _targets_by_key()
+    taking = _platforms_taking()
+    found = {
+        by_key[(platform, version)]
+        for tag in _tags(filename) or ()
+        for platform in taking.get(tag.platform, ())
+        for version in _pythons_taking(tag.interpreter, tag.abi)
+    }
+    return frozenset(found) & python_targets(requires_python)
 
 
 def fits(file: IndexFile, within: frozenset[Target]) -> bool:
@@ -285,11 +305,18 @@ def _slots(filename: str) -> frozenset[tuple[str, str, str]]:
 
 
 @functools.lru_cache(maxsize=65536)
-def _tags(filename: str) -> frozenset[Tag] | None:
+def _wheel(filename: str) -> tuple[str, str, frozenset[Tag]] | None:
+    """(normalized name, version, tags) of a wheel file name; None for anything else."""
     try:
-        return parse_wheel_filename(filename)[3]
+        name, version, _build, tags = parse_wheel_filename(filename)
     except InvalidWheelFilename:
         return None
+    return name, str(version), tags
+
+
+def _tags(filename: str) -> frozenset[Tag] | None:
+    parsed = _wheel(filename)
+    return parsed[2] if parsed is not None else None
 
 
 @functools.lru_cache(maxsize=65536)
@@ -297,14 +324,17 @@ def file_key(filename: str) -> tuple[str, ...] | None:
     """What makes two files 'the same file': name, version and wheel tags (or sdist)."""
     from packaging.utils import InvalidSdistFilename, parse_sdist_filename
 
+    if filename.endswith(".whl"):
+        parsed = _wheel(filename)
+        if parsed is None:
+            return None
+        name, version, tags = parsed
+        return ("wheel", name, version, *sorted(str(t) for t in tags))
     try:
-        if filename.endswith(".whl"):
-            name, version, _build, tags = parse_wheel_filename(filename)
-            return ("wheel", name, str(version), *sorted(str(t) for t in tags))
-        name, version = parse_sdist_filename(filename)
-        return ("sdist", name, str(version))
-    except (InvalidWheelFilename, InvalidSdistFilename):
+        name, parsed_version = parse_sdist_filename(filename)
+    except InvalidSdistFilename:
         return None
+    return ("sdist", name, str(parsed_version))
 
 
 def is_release_file(filename: str | None, name: str, version: Version) -> bool:
