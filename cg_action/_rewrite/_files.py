@@ -107,7 +107,8 @@ def find_config_files(
     seen: set[Path] = set()
 
     def add(path: Path, fmt: ConfigFormat) -> None:
-        key = path.resolve()
+        # realpath, not resolve(): a link loop is found here and refused when the file is read
+        key = Path(os.path.realpath(path))
         if key not in seen:
             seen.add(key)
             found.append((path, fmt))

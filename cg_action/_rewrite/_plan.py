@@ -125,14 +125,14 @@ def read_config(path: Path, *, root: Path | None = None) -> ConfigText:
 
     ``root`` is the repository (default: found by ``repository_root``).
     """
+    from cg_action._sources._typed import read_bytes
+
     _, why = _outside(path, root)
     if why is not None:
         raise ParseError.at(path, None, f"{why}: {_OUTSIDE_HINT}")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ParseError.at(path, None, f"cannot read the file: {exc.strerror or exc}") from exc
-    return decode_config(path, raw, root=root)
+    # the rules every input file is read under: a regular file (a FIFO or device is refused
+    # without blocking on it, a link loop is named), not in .git, within the size limit
+    return decode_config(path, read_bytes(path), root=root)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
