@@ -31,6 +31,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -64,13 +65,18 @@ class Row:
     size: int
     scheme: str
     samples: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)  # the command's own CPU time
     connections: dict[str, Counter[str]] = field(default_factory=dict)
     server_cpu: dict[str, list[float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
-    def median(self, command: str) -> float | None:
-        values = self.samples.get(command)
+    def median(self, command: str, *, cpu: bool = False) -> float | None:
+        values = (self.cpu if cpu else self.samples).get(command)
         return statistics.median(values) if values else None
+
+    def spread(self, command: str) -> str:
+        values = self.samples.get(command)
+        return f"{min(values):.2f} to {max(values):.2f}" if values else ""
 
 
 def _real_pins(count: int) -> list[tuple[str, str]]:
@@ -94,6 +100,7 @@ class Bench:
         self.uv = shutil.which("uv") or "uv"
         self.stats_url: str | None = None
         self.strict = True
+        self.last_cpu = 0.0
         self._numbers = iter(range(10**9))
         python = work / "uv-python"
         subprocess.run(
@@ -161,11 +168,15 @@ class Bench:
         return elapsed
 
     def _timed(self, command: Sequence[str]) -> tuple[float, str]:
+        """Wall time of ``command``; its CPU time (user + system) goes to ``last_cpu``."""
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(
             command, env=self.env, cwd=ROOT, capture_output=True, text=True, check=False
         )
         elapsed = time.perf_counter() - started
+        now = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.last_cpu = (now.ru_utime - used.ru_utime) + (now.ru_stime - used.ru_stime)
         if done.returncode != 0:
             raise RunFailed(
                 f"{' '.join(command[:5])} ... exited {done.returncode}:\n{done.stderr[-2000:]}"
@@ -209,6 +220,7 @@ class Bench:
         """Time ``run``; check the requests it made against ``expect`` (answers by kind)."""
         answers_before, connections_before, cpu_before = self.server_state()
         elapsed = run()
+        row.cpu.setdefault(command, []).append(self.last_cpu)
         answers, connections, cpu = self.server_state()
         answers -= answers_before
         row.samples.setdefault(command, []).append(elapsed)
@@ -357,57 +369,76 @@ def _source(at: str | None, work: Path) -> tuple[Path, str]:
     return target, f"{commit} (exported: committed code only)"
 
 
-def _cell(value: float | None, ratio: float | None = None) -> str:
-    if value is None:
-        return ""
-    return f"{value:.2f} s" + (f" ({ratio:.1f}x)" if ratio is not None else "")
-
-
 def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
 
-def print_tables(rows: Sequence[Row], header: str) -> None:
-    """The medians with their ratios to uv; then https/http for each set of pins."""
-    print()
-    print(header)
-    print()
+def _number(value: float | None, unit: str = "") -> str:
+    return "" if value is None else f"{value:.2f}{unit}"
+
+
+def _medians_table(rows: Sequence[Row], *, cpu: bool) -> None:
     print(
         "| pages | N | scheme | check cold | check warm (TTL) | check revalidate (304s) | uv | "
         "cold / uv | warm / uv | revalidate / uv |"
     )
     print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
-        uv = row.median("uv")
-        cells = [_cell(row.median(c)) for c in COMMANDS]
-        ratios = [_ratio(row.median(c), uv) for c in COMMANDS[:3]]
+        medians = [row.median(c, cpu=cpu) for c in COMMANDS]
+        ratios = [_ratio(m, medians[-1]) for m in medians[:-1]]
         mark = " *" if row.notes else ""
         print(
             f"| {row.pages} | {row.size} | {row.scheme}{mark} | "
-            + " | ".join(cells)
+            + " | ".join(_number(m, " s") for m in medians)
             + " | "
-            + " | ".join(f"{r:.2f}" if r is not None else "" for r in ratios)
+            + " | ".join(_number(r) for r in ratios)
             + " |"
         )
+
+
+def print_tables(rows: Sequence[Row], header: str) -> None:
+    """Medians of wall and of CPU time with ratios to uv; https/http; the spread."""
+    print()
+    print(header)
+    print()
+    print("Wall time (medians; the ratio is to uv's median in the same row):")
+    print()
+    _medians_table(rows, cpu=False)
+    print()
+    print("CPU time of the command itself (user + system, all its threads; medians):")
+    print()
+    _medians_table(rows, cpu=True)
     by_set: dict[tuple[str, int], dict[str, Row]] = {}
     for row in rows:
         by_set.setdefault((row.pages, row.size), {})[row.scheme] = row
     pairs = [(key, s) for key, s in by_set.items() if {"https", "http"} <= set(s)]
     if pairs:
         print()
-        print("https / http (median over median):")
+        print("https / http (median over median; wall time, then CPU time):")
         print()
-        print("| pages | N | check cold | check warm (TTL) | check revalidate (304s) | uv |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        print(
+            "| pages | N | check cold | check warm (TTL) | check revalidate (304s) | uv | "
+            "CPU: check cold | check warm | check revalidate | uv |"
+        )
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for (pages, size), schemes in pairs:
-            ratios = [
-                _ratio(schemes["https"].median(c), schemes["http"].median(c)) for c in COMMANDS
+            secure, plain = schemes["https"], schemes["http"]
+            ratios = [_ratio(secure.median(c), plain.median(c)) for c in COMMANDS]
+            ratios += [
+                _ratio(secure.median(c, cpu=True), plain.median(c, cpu=True)) for c in COMMANDS
             ]
-            print(
-                f"| {pages} | {size} | "
-                + " | ".join(f"{r:.2f}" if r is not None else "" for r in ratios)
-                + " |"
-            )
+            print(f"| {pages} | {size} | " + " | ".join(_number(r) for r in ratios) + " |")
+    print()
+    print("Spread of the wall times (fastest and slowest run, seconds):")
+    print()
+    print("| pages | N | scheme | check cold | check warm (TTL) | check revalidate (304s) | uv |")
+    print("| --- | ---: | --- | ---: | ---: | ---: | ---: |")
+    for row in rows:
+        print(
+            f"| {row.pages} | {row.size} | {row.scheme} | "
+            + " | ".join(row.spread(c) for c in COMMANDS)
+            + " |"
+        )
     notes = [f"{r.pages} N={r.size} {r.scheme}: {n}" for r in rows for n in r.notes]
     if notes:
         print()
@@ -550,6 +581,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                             "size": r.size,
                             "scheme": r.scheme,
                             "samples": r.samples,
+                            "cpu": r.cpu,
+                            "server_cpu": r.server_cpu,
                             "notes": r.notes,
                         }
                         for r in rows
