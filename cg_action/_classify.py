@@ -2,14 +2,23 @@
 
 ``classify`` answers ``NEED_FALLBACK`` when the verdict depends on a fallback index that has not
 been asked yet; the caller asks it (only about those projects) and classifies again.
+
+A pin a lock records from another index (PyTorch's ``/whl/cu128``, a company index) is asked of
+that index's Chainguard counterpart (``counterpart_for``: Chainguard's CUDA indexes sit beside
+its Python index), which the caller asks before classifying. Without a counterpart, such a pin
+is never ``missing``: what Chainguard and the fallback lack is ``not-indexed``, with the evidence
+"pinned to another index (host)".
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit, urlunsplit
 
 from packaging.version import Version
 
@@ -29,6 +38,7 @@ from cg_action._models import (
 )
 from cg_action._targets import Target
 from cg_action._urls import (
+    CHAINGUARD_HOST,
     host_of,
     is_pypi_url,
     is_upstream_fallback_url,
@@ -54,6 +64,8 @@ class Evidence:
     fallback: ProjectAnswer | None = None  # None: not asked (yet, or no fallback configured)
     remediated: ProjectAnswer | None = None  # None: --remediated not given
     probes: Mapping[str, FileProbe] = field(default_factory=dict)  # file URL -> probe
+    # counterpart index URL (``counterpart_for``) -> its answer about this project
+    counterparts: Mapping[str, ProjectAnswer] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,6 +80,120 @@ class Context:
     # Chainguard's cooldown or malware scan; ``now`` None: not looked at.
     cooldown_days: float = 7.0
     now: dt.datetime | None = None
+    # index a lock records (``index_key``) -> the index asked in its place: a URL, or a CUDA
+    # variant (``cu128``) meaning Chainguard's index of it beside the primary one
+    counterparts: Mapping[str, str] = field(default_factory=dict)
+
+
+# Chainguard's CUDA indexes (``https://libraries.cgr.dev/cu128/simple/``), as documented
+CUDA_VARIANTS = frozenset({"cu126", "cu128", "cu129"})
+PYTORCH_HOSTS = frozenset({"download.pytorch.org", "download-r2.pytorch.org"})
+_CUDA_NAME = re.compile(r"cu[0-9]+")
+_PYTHON_SIMPLE = "/python/simple"
+
+
+@functools.lru_cache(maxsize=4096)
+def index_key(url: str) -> str:
+    """An index URL compared with another: no user-info, lower-case scheme and host, and one
+    trailing slash."""
+    url = redact_url(url.strip())
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return normalize_index_url(url)
+    return normalize_index_url(
+        urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, ""))
+    )
+
+
+def cuda_variant(url: str) -> str | None:
+    """``cu128`` for PyTorch's ``https://download.pytorch.org/whl/cu128`` (an index or a file
+    in it) or Chainguard's ``https://libraries.cgr.dev/cu128/simple/``, when Chainguard builds
+    that variant; None for anything else (``cpu``, ``cu118``, nightly builds, other hosts)."""
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    segments = [s for s in parts.path.split("/") if s]
+    if host in PYTORCH_HOSTS and len(segments) >= 2 and segments[0] == "whl":
+        variant = segments[1]
+    elif host == CHAINGUARD_HOST and len(segments) >= 2 and segments[1] == "simple":
+        variant = segments[0]
+    else:
+        return None
+    return variant if variant in CUDA_VARIANTS else None
+
+
+def _beside(primary_url: str, variant: str) -> str | None:
+    """Chainguard's ``variant`` index beside the primary one: same host, same credentials.
+
+    Only an index laid out as Chainguard's (``/python/simple/`` at the root of its host) has
+    one: a repository manager's ``/api/pypi/python/simple/`` says nothing of its other
+    repositories.
+    """
+    parts = urlsplit(primary_url)
+    if parts.path.rstrip("/") == _PYTHON_SIMPLE:  # Chainguard's layout, at the host's root
+        return urlunsplit((parts.scheme, parts.netloc, f"/{variant}/simple/", "", ""))
+    if host_of(primary_url) == CHAINGUARD_HOST:
+        return f"https://{CHAINGUARD_HOST}/{variant}/simple/"
+    return None
+
+
+def counterpart_index(recorded: str, context: Context) -> str | None:
+    """The index asked in place of ``recorded`` (an index URL a lock records), or None.
+
+    A configured counterpart wins (a URL, or a CUDA variant name); else PyTorch's and
+    Chainguard's own CUDA indexes map to Chainguard's index of that variant beside the
+    primary index (``.../python/simple/`` -> ``.../cu128/simple/``, or on Chainguard's host).
+    """
+    configured = context.counterparts.get(index_key(recorded))
+    if configured is not None and not _CUDA_NAME.fullmatch(configured):
+        return configured
+    variant = configured or cuda_variant(recorded) or _variant_beside(recorded, context)
+    return _beside(context.primary_url, variant) if variant else None
+
+
+def _variant_beside(recorded: str, context: Context) -> str | None:
+    """``cu128`` when ``recorded`` is the ``/cu128/simple/`` index beside the primary one."""
+    variant = _root_variant(recorded)
+    beside = _beside(context.primary_url, variant) if variant else None
+    return variant if beside is not None and index_key(beside) == index_key(recorded) else None
+
+
+def _recorded_index(dep: Dependency) -> str | None:
+    """The index a lock records for the pin; else PyTorch's index its file URLs lie in (some
+    locks record file URLs only)."""
+    if dep.index:
+        return redact_url(dep.index)
+    variants = {cuda_variant(a.url) for a in dep.artifacts if a.url and "pytorch.org" in a.url}
+    if len(variants) == 1 and (variant := variants.pop()) is not None:
+        return f"https://download.pytorch.org/whl/{variant}/"
+    return None
+
+
+def _other_index(dep: Dependency, context: Context) -> str | None:
+    """The index the pin comes from when it is none of the run's: not the primary, remediated
+    or fallback index, not PyPI, not one of Chainguard's Python indexes. None otherwise."""
+    recorded = _recorded_index(dep)
+    if recorded is None or not dep.is_pinned:
+        return None
+    ours = {
+        index_key(u)
+        for u in (context.primary_url, context.fallback_url, context.remediated_url)
+        if u
+    }
+    if index_key(recorded) in ours or is_pypi_url(recorded):
+        return None
+    if host_of(recorded) == CHAINGUARD_HOST and cuda_variant(recorded) is None:
+        return None
+    return recorded
+
+
+def counterpart_for(dep: Dependency, context: Context) -> str | None:
+    """The counterpart index to ask about ``dep`` before classifying it (None: none)."""
+    other = _other_index(dep, context)
+    return counterpart_index(other, context) if other is not None else None
 
 
 def _sha256s(dep: Dependency) -> set[str]:
@@ -147,6 +273,151 @@ def _join(versions: Sequence[Version]) -> str:
 
 def classify(dep: Dependency, evidence: Evidence, context: Context) -> Finding | Pending:
     """The verdict on one dependency, or NEED_FALLBACK when the fallback must be asked."""
+    other = _other_index(dep, context) if dep.is_index_checkable else None
+    if other is not None:
+        counterpart = counterpart_index(other, context)
+        if counterpart is not None:
+            return _from_counterpart(dep, other, counterpart, evidence, context)
+    result = _classify_indexed(dep, evidence, context)
+    if other is not None and isinstance(result, Finding):
+        return _pinned_elsewhere(result, other, context)
+    return result
+
+
+def _where(dep: Dependency) -> str:
+    return dep.location.path.name
+
+
+def _host_and_port(url: str) -> str:
+    """``pypi.example.com``, ``127.0.0.1:8080``: how a message names an index's host."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return redact_url(url)
+    if not host:
+        return redact_url(url)
+    return f"{host}:{port}" if port else host
+
+
+def _elsewhere(other: str) -> str:
+    return f"pinned to another index ({_host_and_port(other)})"
+
+
+def _root_variant(url: str) -> str | None:
+    """``cu128`` for an index at ``/cu128/simple/`` on its host (Chainguard's layout)."""
+    try:
+        segments = [s for s in urlsplit(url).path.split("/") if s]
+    except ValueError:
+        return None
+    if len(segments) == 2 and segments[1] == "simple" and _CUDA_NAME.fullmatch(segments[0]):
+        return segments[0]
+    return None
+
+
+def is_chainguard_index(url: str) -> bool:
+    """Whether ``url`` is on Chainguard's own host (what may be called "Chainguard")."""
+    return host_of(url) == CHAINGUARD_HOST
+
+
+def index_name(url: str) -> str:
+    """How messages name an index: ``Chainguard``, ``Chainguard's cu128 index``, or by its host
+    (``the index at 127.0.0.1:8080``): only Chainguard's own host is called Chainguard."""
+    variant = _root_variant(url)
+    if is_chainguard_index(url):
+        return f"Chainguard's {variant} index" if variant else "Chainguard"
+    where = _host_and_port(url)
+    return f"the {variant} index at {where}" if variant else f"the index at {where}"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _builds(url: str) -> str:
+    """What an index does with the files it lists: Chainguard builds them; another serves them."""
+    return "builds" if is_chainguard_index(url) else "serves"
+
+
+def _the_index(url: str) -> str:
+    """``the Chainguard index`` or ``the index at host``: an index as a place."""
+    name = index_name(url)
+    return "the Chainguard index" if name == "Chainguard" else name
+
+
+def _from_counterpart(
+    dep: Dependency, other: str, counterpart: str, evidence: Evidence, context: Context
+) -> Finding:
+    """The verdict on a pin from another index that has a Chainguard counterpart."""
+    answer = evidence.counterparts.get(counterpart)
+    pinned = f"{_describe(dep)} is pinned to {other} ({_where(dep)})"
+    if answer is None or isinstance(answer, Unavailable):
+        reason = "it was not asked" if answer is None else answer.reason
+        return Finding(
+            dependency=dep,
+            status=Status.UNKNOWN,
+            evidence=_elsewhere(other),
+            message=f"{pinned}; its Chainguard counterpart {counterpart} could not be asked "
+            f"({reason})",
+        )
+    projects = [answer.project] if isinstance(answer, Found) else []
+    built = sorted({v for p in projects for v in _versions(p, built=True)})
+    matches = _matching(dep, built)
+    if matches:
+        return _served(
+            dep,
+            _choose(dep, matches),
+            projects=projects,
+            built_versions=built,
+            evidence=Evidence(primary=answer, fallback=evidence.fallback, probes=evidence.probes),
+            context=replace(context, primary_url=counterpart, remediated_url=None),
+        )
+    nearest = _nearest(built, dep.version)
+    has = f"it has {_join(nearest)}" if built else "it does not serve this project"
+    return Finding(
+        dependency=dep,
+        status=Status.FALLBACK,
+        available_versions=nearest,
+        evidence=_elsewhere(other),
+        message=f"{pinned}, not built by Chainguard: its Chainguard counterpart {counterpart} "
+        f"does not serve it ({has})",
+    )
+
+
+def _pinned_elsewhere(result: Finding, other: str, context: Context) -> Finding:
+    """A verdict on a pin from another index with no counterpart: never ``missing``."""
+    dep = result.dependency
+    if result.status is Status.FALLBACK:
+        return replace(
+            result,
+            evidence=_elsewhere(other),
+            message=f"{result.message} ({_where(dep)} pins it to {other})",
+        )
+    if result.status is not Status.MISSING:
+        return result
+    hint = ""
+    variant = cuda_variant(other)
+    if variant is not None:  # a CUDA index Chainguard builds, but not beside this index
+        hint = (
+            f" Chainguard's {variant} index (https://{CHAINGUARD_HOST}/{variant}/simple/) is "
+            "asked only beside a Chainguard index: name it with --counterpart-index."
+        )
+    elif (found := _CUDA_NAME.search(other)) is not None and host_of(other) in PYTORCH_HOSTS:
+        hint = (
+            f" Chainguard builds no {found.group()} index (it has "
+            f"{', '.join(sorted(CUDA_VARIANTS))})."
+        )
+    return replace(
+        result,
+        status=Status.NOT_INDEXED,
+        evidence=_elsewhere(other),
+        message=f"{_describe(dep)} is pinned to another index, {other} ({_where(dep)}), and has "
+        f"no known Chainguard counterpart: it is not checked.{hint} ({result.message})",
+    )
+
+
+def _classify_indexed(dep: Dependency, evidence: Evidence, context: Context) -> Finding | Pending:
+    """The verdict from the primary, remediated and fallback indexes."""
     if not dep.is_index_checkable:
         what = {
             "url": "a direct URL",
@@ -196,28 +467,37 @@ def classify(dep: Dependency, evidence: Evidence, context: Context) -> Finding |
             status=Status.UNKNOWN,
             available_versions=_nearest(built_versions, dep.version),
             message=(
-                f"{_describe(dep)} is not in the standard Chainguard index, and the remediated "
-                f"index could not be asked ({remediated.reason})"
+                f"{_describe(dep)} is not in "
+                + (
+                    "the standard Chainguard index"
+                    if index_name(context.primary_url) == "Chainguard"
+                    else index_name(context.primary_url)
+                )
+                + f", and the remediated index could not be asked ({remediated.reason})"
             ),
         )
     upstream_only = sorted({v for p in projects for v in _versions(p, built=False)})
     upstream_matches = _matching(dep, upstream_only)
     if upstream_matches:
         chosen = _choose(dep, upstream_matches)
+        name = index_name(context.primary_url)
+        own = name == "Chainguard"
         return Finding(
             dependency=dep,
             status=Status.FALLBACK,
             version=chosen,
             available_versions=_nearest(built_versions, dep.version),
             message=(
-                f"{_describe(dep)}: Chainguard serves {chosen} only through its upstream "
-                "fallback (files under /python-upstream/): it comes from PyPI, not built by "
-                "Chainguard. "
+                f"{_describe(dep)}: {name} serves {chosen} only through "
+                + ("its" if own else "Chainguard's")
+                + " upstream fallback (files under /python-upstream/): it comes from PyPI, not "
+                "built by Chainguard. "
                 + (
-                    "Pin a version Chainguard builds "
+                    f"Pin a version {name} {_builds(context.primary_url)} "
                     f"({_join(_nearest(built_versions, dep.version))}) or request a build"
                     if built_versions
-                    else "Chainguard builds no version of it yet: request a build"
+                    else f"{_capital(name)} {_builds(context.primary_url)} no version of it yet: "
+                    "request a build"
                 )
             ),
         )
@@ -228,19 +508,20 @@ def _not_served(
     dep: Dependency, built: Sequence[Version], evidence: Evidence, context: Context
 ) -> Finding | Pending:
     nearest = _nearest(built, dep.version)
+    name = index_name(context.primary_url)
     has = (
-        f"Chainguard has {_join(nearest)}"
+        f"{_capital(name)} has {_join(nearest)}"
         if built
-        else "Chainguard does not serve this project at all"
+        else f"{_capital(name)} does not serve this project at all"
     )
     if isinstance(evidence.primary, Absent) and not built:
-        has = "Chainguard does not serve this project (404)"
+        has = f"{_capital(name)} does not serve this project (404)"
     if context.fallback_url is None:
         return Finding(
             dependency=dep,
             status=Status.MISSING,
             available_versions=nearest,
-            message=f"{_describe(dep)} is not served by Chainguard; {has}",
+            message=f"{_describe(dep)} is not served by {name}; {has}",
         )
     fallback = evidence.fallback
     if fallback is None:
@@ -252,7 +533,7 @@ def _not_served(
             status=Status.UNKNOWN,
             available_versions=nearest,
             message=(
-                f"{_describe(dep)} is not served by Chainguard ({has}), and the fallback index "
+                f"{_describe(dep)} is not served by {name} ({has}), and the fallback index "
                 f"{fallback_name} could not be asked ({fallback.reason})"
             ),
         )
@@ -271,7 +552,8 @@ def _not_served(
                     available_versions=nearest,
                     held_back=held_back,
                     message=(
-                        f"{_describe(dep)} is not in the Chainguard index yet: {chosen} was "
+                        f"{_describe(dep)} is not in {_the_index(context.primary_url)} yet: "
+                        f"{chosen} was "
                         f"uploaded to {host_of(fallback_name) or fallback_name} on "
                         f"{_when(held_back.uploaded, context)}, within the "
                         f"{held_back.cooldown_days:g}-day cooldown, so Chainguard may be holding "
@@ -286,15 +568,16 @@ def _not_served(
                 version=chosen,
                 available_versions=nearest,
                 message=(
-                    f"{_describe(dep)} is not built by Chainguard: {chosen} would come from the "
-                    f"fallback index {fallback_name}. {has}"
+                    f"{_describe(dep)} is not "
+                    + ("built by Chainguard" if name == "Chainguard" else f"served by {name}")
+                    + f": {chosen} would come from the fallback index {fallback_name}. {has}"
                 ),
             )
     return Finding(
         dependency=dep,
         status=Status.MISSING,
         available_versions=nearest,
-        message=f"{_describe(dep)} is served neither by Chainguard nor by {fallback_name}; {has}",
+        message=f"{_describe(dep)} is served neither by {name} nor by {fallback_name}; {has}",
     )
 
 
@@ -337,8 +620,10 @@ def _recorded_upstream(dep: Dependency, context: Context) -> str | None:
         if context.remediated_url:
             ours.add(normalize_index_url(context.remediated_url))
         recorded = normalize_index_url(redact_url(dep.index))
-        if recorded not in ours:
-            return f"its recorded index is {recorded}, not the Chainguard index"
+        if recorded not in ours and not (
+            host_of(recorded) == CHAINGUARD_HOST and cuda_variant(recorded) is None
+        ):
+            return f"its recorded index is {recorded}, not {_the_index(context.primary_url)}"
     return None
 
 
@@ -353,6 +638,7 @@ def _served(
 ) -> Finding:
     files = [f for p in projects for f in p.files_for(version) if _is_built(f)]
     where = dep.location.path.name
+    name = index_name(context.primary_url)
     recorded = _sha256s(dep)
     index_digests = _file_sha256s(files)
     upstream_reason: str | None = None
@@ -366,8 +652,8 @@ def _served(
                 if theirs and not recorded.isdisjoint(theirs):
                     fallback_note = "; they match the fallback index's files"
             upstream_reason = (
-                f"its sha256 digests match none of Chainguard's {len(files)} file(s) for "
-                f"{version}{fallback_note}"
+                f"its sha256 digests match none of the {len(files)} file(s) {name} "
+                f"{_builds(context.primary_url)} for {version}{fallback_note}"
             )
             evidence_text = "digests"
         else:
@@ -391,9 +677,10 @@ def _served(
             version=version,
             evidence=evidence_text,
             message=(
-                f"Chainguard builds {dep.display_name} {version}, but {where} pins upstream "
-                f"artifacts: {upstream_reason}. Installing it would take PyPI's files or fail "
-                "the hash check: run `cg-action update-hashes` or re-lock against Chainguard"
+                f"{_capital(name)} {_builds(context.primary_url)} {dep.display_name} {version}, "
+                f"but {where} pins upstream artifacts: {upstream_reason}. Installing it would "
+                "take PyPI's files or fail the hash check: run `cg-action update-hashes` or "
+                f"re-lock against {name}"
             ),
         )
 
@@ -410,7 +697,7 @@ def _served(
             version=version,
             blocked_reason=reason,
             message=(
-                f"{dep.display_name} {version} is listed by Chainguard, but the index withholds "
+                f"{dep.display_name} {version} is listed by {name}, but the index withholds "
                 f"its file ({reason}"
                 + (f": {blocked[0].message}" if blocked[0].message else "")
                 + ")"
@@ -439,9 +726,13 @@ def _served(
         )
     gaps = _platform_gaps(dep, files, context.targets)
     if dep.is_pinned:
-        message = f"{dep.display_name} {version} is built by Chainguard"
+        message = f"{dep.display_name} {version} is " + (
+            f"built by {name}" if is_chainguard_index(context.primary_url) else f"served by {name}"
+        )
     else:
-        message = f"{_describe(dep)}: Chainguard builds it; newest match {version}"
+        message = (
+            f"{_describe(dep)}: {name} {_builds(context.primary_url)} it; newest match {version}"
+        )
     if evidence_text:
         message += f" (evidence: {evidence_text})"
     if notes:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName
 
-from cg_action._classify import Context, Evidence, Pending, classify
+from cg_action._classify import Context, Evidence, Pending, classify, counterpart_for
 from cg_action._errors import ParseError
 from cg_action._models import (
     ClientSettings,
@@ -35,7 +35,7 @@ from cg_action._policy import Policy, apply_ignores
 from cg_action._sources._discovery import discover
 from cg_action._sources._dispatch import parse_file
 from cg_action._targets import Target
-from cg_action._urls import is_upstream_fallback_url
+from cg_action._urls import is_upstream_fallback_url, split_credentials
 
 if TYPE_CHECKING:
     from cg_action._index import IndexClient
@@ -149,6 +149,8 @@ class CheckSettings:
     remediated: IndexConfig | None = None
     probe_files: bool = False
     cooldown_days: float = 7.0  # a fallback release younger than this may be held back
+    # index a lock records -> the index asked in its place (a URL or a CUDA variant name)
+    counterparts: Mapping[str, str] = field(default_factory=dict)
     targets: Sequence[Target] = ()
     client: ClientSettings = field(default_factory=ClientSettings)
 
@@ -188,7 +190,13 @@ def check_dependencies(
         targets=settings.targets,
         cooldown_days=settings.cooldown_days,
         now=dt.datetime.now(dt.timezone.utc),
+        counterparts=settings.counterparts,
     )
+    # pins a lock records from another index: asked of that index's Chainguard counterpart
+    elsewhere: dict[str, set[NormalizedName]] = {}
+    for dep in deps:
+        if dep.is_index_checkable and (url := counterpart_for(dep, context)) is not None:
+            elsewhere.setdefault(url, set()).add(dep.name)
     findings: list[Finding | None] = [None] * len(deps)
     pending: set[NormalizedName] = set()
     classified = [False] * len(deps)
@@ -203,8 +211,9 @@ def check_dependencies(
         classified[number] = True
 
     on_answer = None
-    if settings.remediated is None:  # a verdict needs only the primary answer: classify each
-        # dependency as its answer arrives, while the next answers are on their way
+    if settings.remediated is None and not elsewhere:
+        # a verdict needs only the primary answer: classify each dependency as its answer
+        # arrives, while the next answers are on their way
         numbers: dict[NormalizedName, list[int]] = {}
         for number, dep in enumerate(deps):
             if dep.is_index_checkable:
@@ -223,8 +232,17 @@ def check_dependencies(
         remediated: dict[NormalizedName, ProjectAnswer] = {}
         if settings.remediated is not None and names:
             remediated = client.get_projects(settings.remediated, names)
+        others = {
+            url: client.get_projects(_counterpart_config(url, settings.primary), sorted(asked))
+            for url, asked in sorted(elsewhere.items())
+        }
         evidence = {
-            name: Evidence(primary=primary[name], remediated=remediated.get(name)) for name in names
+            name: Evidence(
+                primary=primary[name],
+                remediated=remediated.get(name),
+                counterparts={url: found[name] for url, found in others.items() if name in found},
+            )
+            for name in names
         }
         for number in range(len(deps)):
             if not classified[number]:
@@ -240,20 +258,11 @@ def check_dependencies(
         if pending and settings.fallback is not None:
             answers = client.get_projects(settings.fallback, sorted(pending))
             for name, answer in answers.items():
-                old = evidence[name]
-                evidence[name] = Evidence(
-                    primary=old.primary, remediated=old.remediated, fallback=answer
-                )
+                evidence[name] = replace(evidence[name], fallback=answer)
         if settings.probe_files:
             probes = _probe(client, settings, deps, findings, evidence)
             for name, found in probes.items():
-                old = evidence[name]
-                evidence[name] = Evidence(
-                    primary=old.primary,
-                    remediated=old.remediated,
-                    fallback=old.fallback,
-                    probes=found,
-                )
+                evidence[name] = replace(evidence[name], probes=found)
     final: list[Finding] = []
     for dep, first in zip(deps, findings, strict=True):
         if first is None or dep.name in pending or settings.probe_files:
@@ -267,6 +276,25 @@ def check_dependencies(
     if policy is not None:
         final, notes = apply_ignores(final, policy, today=today or dt.date.today())
     return CheckOutcome(findings=tuple(final), notes=tuple(notes))
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(split_credentials(url)[0])
+    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+
+
+def _counterpart_config(url: str, primary: IndexConfig) -> IndexConfig:
+    """How to ask a counterpart index: with the primary's credentials only on its own scheme,
+    host and port (Chainguard's CUDA indexes sit beside its Python index), else ``.netrc``."""
+    same = _origin(url) == _origin(primary.url)
+    return IndexConfig(
+        url=url,
+        credentials=primary.credentials if same else None,
+        use_netrc=primary.use_netrc,
+        netrc_path=primary.netrc_path,
+    )
 
 
 def _classify(

@@ -102,6 +102,12 @@ def multi_index(
         def log_message(self, format: str, *args: object) -> None:
             return
 
+        with_body = True
+
+        def do_HEAD(self) -> None:
+            self.with_body = False
+            self.do_GET()
+
         def do_GET(self) -> None:
             header = self.headers.get("Authorization")
             path = unquote(urlsplit(self.path).path)
@@ -142,7 +148,8 @@ def multi_index(
             for key, value in headers.items():
                 self.send_header(key, value)
             self.end_headers()
-            self.wfile.write(body)
+            if self.with_body:
+                self.wfile.write(body)
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True

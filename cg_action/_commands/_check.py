@@ -122,6 +122,17 @@ def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
         ),
     )
     group.add_argument(
+        "--counterpart-index",
+        action="append",
+        metavar="RECORDED=URL",
+        help=(
+            "ask URL about the pins a lock records from the index RECORDED, repeatable; URL may "
+            "be a CUDA variant such as cu128: Chainguard's index of it beside --index-url. "
+            "PyTorch's download.pytorch.org/whl/cu126, cu128 and cu129 need none "
+            "(default: $CG_ACTION_COUNTERPART_INDEXES, comma or space separated)"
+        ),
+    )
+    group.add_argument(
         "--target",
         action="append",
         metavar="PLATFORM[@X.Y]",
@@ -302,6 +313,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         remediated=remediated,
         probe_files=probe_files,
         cooldown_days=args.cooldown_days,
+        counterparts=_counterparts(args.counterpart_index, env),
         targets=targets,
         client=client_settings_from(args, env, show_progress=show_progress),
     )
@@ -392,6 +404,46 @@ def _report_files(
         if not equals or not path:
             raise UsageError(f"{option}: {word!r} is not FORMAT=PATH, e.g. json=report.json")
         pairs.append((parse_format(name, option), Path(path)))
+    return pairs
+
+
+_VARIANT = re.compile(r"cu[0-9]+")
+
+
+def _counterparts(values: Sequence[str] | None, env: Mapping[str, str]) -> dict[str, str]:
+    """The ``RECORDED=URL`` pairs of --counterpart-index (or CG_ACTION_COUNTERPART_INDEXES)."""
+    from cg_action._classify import index_key
+    from cg_action._commands._options import check_index_url
+    from cg_action._urls import normalize_index_url, split_credentials
+
+    option = "--counterpart-index" if values else "CG_ACTION_COUNTERPART_INDEXES"
+    pairs: dict[str, str] = {}
+    for word in split_words(values) if values else env_list(env, "CG_ACTION_COUNTERPART_INDEXES"):
+        # the "=" before the URL or variant: a recorded URL may hold "=" in its query
+        cuts = [
+            i
+            for i, char in enumerate(word)
+            if char == "="
+            and (
+                word.startswith(("http://", "https://"), i + 1) or _VARIANT.fullmatch(word[i + 1 :])
+            )
+        ]
+        if not cuts:
+            raise UsageError(
+                f"{option}: {redact_text(word)!r} is not RECORDED=URL or RECORDED=cuNNN, e.g. "
+                "https://mirror.example.com/pytorch-cu128/simple=cu128"
+            )
+        recorded, asked = word[: cuts[-1]], word[cuts[-1] + 1 :]
+        for url in (recorded, asked) if not _VARIANT.fullmatch(asked) else (recorded,):
+            check_index_url(url, option)
+            if split_credentials(url)[1] is not None or "@" in url:
+                raise UsageError(
+                    f"{option}: write the URLs without credentials; the primary index's "
+                    "credentials go to a counterpart on its host, .netrc to any other"
+                )
+        pairs[index_key(recorded)] = (
+            asked if _VARIANT.fullmatch(asked) else normalize_index_url(asked)
+        )
     return pairs
 
 

@@ -196,17 +196,18 @@ def test_verdicts_are_the_same_in_json_and_html(
     assert len(pages) == 4
     assert all("application/vnd.pypi.simple.v1+json" in r.headers["accept"] for r in pages)
     by_line = {r["line"]: r for r in report["results"]}
+    named = f"the index at {index.url.split('/')[2]}"  # a local index is named by its host
     assert by_line[3]["message"] == (
-        "gamma 0.3.0: Chainguard serves 0.3.0 only through its upstream fallback (files under "
-        "/python-upstream/): it comes from PyPI, not built by Chainguard. Chainguard builds no "
-        "version of it yet: request a build"
+        f"gamma 0.3.0: {named} serves 0.3.0 only through Chainguard's upstream fallback (files "
+        "under /python-upstream/): it comes from PyPI, not built by Chainguard. "
+        f"{named.capitalize()} serves no version of it yet: request a build"
     )
     assert (
-        "match none of Chainguard's 1 file(s) for 1.1.0; they match the fallback index's"
+        f"match none of the 1 file(s) {named} serves for 1.1.0; they match the fallback index's"
         in (by_line[5]["message"])
     )
     assert by_line[4]["available_versions"] == []
-    assert "served neither by Chainguard nor by" in by_line[4]["message"]
+    assert f"served neither by {named} nor by" in by_line[4]["message"]
     assert report["summary"]["fallback"] == 1
     assert report["summary"]["missing"] == 1
     assert report["summary"]["locked-upstream"] == 1
@@ -255,7 +256,9 @@ def test_devpi_gives_the_same_verdicts_as_pypiserver(
                     r["evidence"],
                     r["available_versions"],
                     r["platform_gaps"],
-                    r["message"].replace(index.url, "INDEX"),
+                    r["message"]
+                    .replace(index.url, "INDEX")
+                    .replace(index.url.split("/")[2], "HOST"),
                 )
                 for r in report["results"]
             }
@@ -300,7 +303,8 @@ def test_blocked_only_with_probe_files_and_probes_never_download(
     assert delta["line"] == 2
     assert delta["blocked_reason"] == "POLICY_ORG_BLOCKLIST"
     assert delta["message"] == (
-        "delta 1.0.0 is listed by Chainguard, but the index withholds its file "
+        f"delta 1.0.0 is listed by the index at {index.url.split('/')[2]}, but the index "
+        "withholds its file "
         "(POLICY_ORG_BLOCKLIST: delta-1.0.0-py3-none-any.whl is blocked by your organization)"
     )
     assert delta["failing"] is True
@@ -345,8 +349,8 @@ def test_remediated_builds_for_pins_and_locks(
     assert (alpha["status"], alpha["matched_version"]) == ("chainguard", "1.0.0")
     assert alpha["remediated_version"] == "1.0.0+cgr.1"
     assert alpha["message"] == (
-        "alpha 1.0.0 is built by Chainguard; a remediated build 1.0.0+cgr.1 exists: "
-        "the remediated index serves it for this pin"
+        f"alpha 1.0.0 is served by the index at {cg.url.split('/')[2]}; a remediated build "
+        "1.0.0+cgr.1 exists: the remediated index serves it for this pin"
     )
     beta = by_line[2]  # only the remediated index has 1.9.0 (as 1.9.0+cgr.1)
     assert (beta["status"], beta["matched_version"]) == ("chainguard", "1.9.0+cgr.1")
@@ -360,8 +364,8 @@ def test_remediated_builds_for_pins_and_locks(
     assert (locked_alpha["status"], locked_alpha["evidence"]) == ("chainguard", "digests")
     assert locked_alpha["remediated_version"] == "1.0.0+cgr.1"
     assert locked_alpha["message"] == (
-        "alpha 1.0.0 is built by Chainguard (evidence: digests); a remediated build "
-        "1.0.0+cgr.1 exists: re-lock to take it"
+        f"alpha 1.0.0 is served by the index at {cg.url.split('/')[2]} (evidence: digests); a "
+        "remediated build 1.0.0+cgr.1 exists: re-lock to take it"
     )
 
 
@@ -575,7 +579,7 @@ def assert_lock_verdicts(
             if label == "upstream":
                 assert result["status"] == "locked-upstream", result
                 assert "they match the fallback index's files" in result["message"]
-                assert "re-lock against Chainguard" in result["message"]
+                assert f"re-lock against the index at {cg.url.split('/')[2]}" in result["message"]
             else:
                 assert result["status"] == "chainguard", result
         assert FAKE_TOKEN not in lock.read_text()
@@ -660,7 +664,8 @@ def test_uv_lock_of_a_pass_through_version_is_fallback(tmp_path: Path, cg: Chain
     assert (gamma["status"], gamma["matched_version"]) == ("fallback", "0.3.0")
     assert gamma["line"] == table_line(lock, "gamma")
     assert (
-        "only through its upstream fallback (files under /python-upstream/)" in (gamma["message"])
+        "only through Chainguard's upstream fallback (files under /python-upstream/)"
+        in (gamma["message"])
     )
     code, _, _ = check(project, cg.url, "--no-fallback", "--fail-on", "fallback")
     assert code == 1
