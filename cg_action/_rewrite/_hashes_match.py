@@ -29,6 +29,7 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -56,8 +57,15 @@ def size_of(file: IndexFile) -> int | None:
 
 
 def upload_time_of(file: IndexFile) -> str | None:
-    """The file's upload time when the index gives it (PEP 700 ``upload-time``), else None."""
+    """The file's upload time when the index gives it (PEP 700 ``upload-time``), else None.
+
+    Written in UTC with microseconds (``2025-01-02T03:04:05.678901Z``); ``format_time``
+    shortens it to the form a lock uses.
+    """
     value = getattr(file, "upload_time", None)
+    if isinstance(value, datetime):
+        utc = value.astimezone(timezone.utc) if value.tzinfo is not None else value
+        return utc.strftime("%Y-%m-%dT%H:%M:%S") + f".{utc.microsecond:06d}Z"
     return value if isinstance(value, str) and value else None
 
 

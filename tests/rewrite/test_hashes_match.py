@@ -201,3 +201,18 @@ def test_upload_times_take_the_form_the_lock_uses() -> None:
     assert format_time("2025-03-04T05:06:07Z", '"2024-01-01T00:00:00.000000+00:00"') == (
         "2025-03-04T05:06:07.000000+00:00"
     )
+
+
+def test_the_index_upload_time_replaces_the_recorded_one_in_the_lock_form() -> None:
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    text = uv_lock(package("alpha", {"alpha-1.0-py3-none-any.whl": A}))
+    answer = found("alpha", {"alpha-1.0-py3-none-any.whl": C})
+    uploaded = datetime(2026, 2, 3, 4, 5, 6, 789012, tzinfo=timezone.utc)
+    files = tuple(replace(f, upload_time=uploaded) for f in answer.project.files)
+    answers = {
+        canonicalize_name("alpha"): replace(answer, project=replace(answer.project, files=files))
+    }
+    update = update_uv_lock(text, LOCK, answers, INDEX, sizes=FileSizes(asked={}))
+    assert f'hash = "sha256:{C}", upload-time = "2026-02-03T04:05:06.789Z" }}' in update.text
