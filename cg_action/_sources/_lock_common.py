@@ -110,7 +110,7 @@ def hashes_from_table(raw: Mapping[str, Any], where: Where) -> tuple[Hash, ...]:
     hashes = []
     for algorithm, value in raw.items():
         digest = expect_str(value, where.child(algorithm))
-        if not digest:
+        if not digest.strip():
             raise where.child(algorithm).error("expected a digest, found an empty string")
         hashes.append(Hash(algorithm=algorithm.strip().lower(), value=digest.strip().lower()))
     return tuple(hashes)

@@ -34,7 +34,6 @@ from cg_action._models import (
     Dependency,
     DependencyKind,
     FileFormat,
-    Hash,
     Location,
     SourceFile,
 )
@@ -42,6 +41,7 @@ from cg_action._sources._lock_common import (
     Problems,
     entry_lines,
     filename_of,
+    hashes_from_table,
     load_lock,
     lock_source,
     locked_dependency,
@@ -186,9 +186,12 @@ def _dependency(
     if package.wheels or package.sdist:
         if package.version is None:
             raise where.child("version").error("missing required key for a package from an index")
-        artifacts = [_artifact(wheel) for wheel in package.wheels or ()]
+        artifacts = [
+            _artifact(wheel, where.child("wheels").child(i))
+            for i, wheel in enumerate(package.wheels or ())
+        ]
         if package.sdist is not None:
-            artifacts.insert(0, _artifact(package.sdist))
+            artifacts.insert(0, _artifact(package.sdist, where.child("sdist")))
         return locked_dependency(
             kind=DependencyKind.PINNED, artifacts=artifacts, index=package.index, **common
         )
@@ -200,7 +203,10 @@ def _dependency(
         archive = package.archive
         kind = DependencyKind.URL if archive.url else DependencyKind.PATH
         return locked_dependency(
-            kind=kind, url=archive.url or archive.path, artifacts=[_artifact(archive)], **common
+            kind=kind,
+            url=archive.url or archive.path,
+            artifacts=[_artifact(archive, where.child("archive"))],
+            **common,
         )
     if package.directory is not None:
         directory = package.directory
@@ -211,13 +217,11 @@ def _dependency(
     return None  # packaging requires one of the above; kept for its future versions
 
 
-def _artifact(file: PackageWheel | PackageSdist | PackageArchive) -> Artifact:
+def _artifact(file: PackageWheel | PackageSdist | PackageArchive, where: Where) -> Artifact:
+    """A wheel, sdist or archive; an empty digest (packaging lets one through) is a ParseError."""
     name = getattr(file, "name", None)
     filename = name or filename_of(file.url or file.path or "")
-    hashes = tuple(
-        Hash(algorithm=algorithm.strip().lower(), value=value.strip().lower())
-        for algorithm, value in file.hashes.items()
-    )
+    hashes = hashes_from_table(file.hashes, where.child("hashes"))
     return Artifact(filename=filename, url=file.url, hashes=hashes, size=file.size)
 
 

@@ -69,9 +69,7 @@ def _check_hash(digest: Hash, reader: str) -> None:
     assert digest.algorithm
     assert digest.algorithm == digest.algorithm.lower()
     assert digest.value == digest.value.lower()
-    # pylock.toml's reader keeps an empty digest (``hashes = {sha256 = ""}``) that packaging's
-    # validation lets through; every other reader refuses one.
-    assert digest.value or reader == "pylock.toml"
+    assert digest.value  # every reader refuses an empty digest (pylock's: packaging does not)
 
 
 def _check_dependency(dependency: Dependency, path: Path, text: str) -> None:
