@@ -511,7 +511,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("CG_ACTION_", "PIP_", "UV_", "SSL_CERT"))
+        if not k.startswith(("CG_ACTION_", "PIP_", "UV_"))
     }
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: bytecode is cached
     env["NETRC"] = str(work / "no-netrc")
@@ -534,7 +534,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             where = f"against {options.live}"
         else:
             process, urls = _start_server(options, work)
-            env["SSL_CERT_FILE"] = urls["ca"]
+            env["SSL_CERT_FILE"] = urls["ca"]  # the local index's authority, and no other
+            env.pop("SSL_CERT_DIR", None)
             bench = Bench(options, work, env)
             bench.stats_url = urls["http"].replace("/simple/", "/_stats")
             indexes = {scheme: urls[scheme] for scheme in options.schemes}
