@@ -31,7 +31,7 @@ from cg_action._commands._options import (
     paths_from,
     split_words,
 )
-from cg_action._errors import IndexAccessError, UsageError
+from cg_action._errors import IndexAccessError, IndexAuthError, UsageError
 from cg_action._models import (
     STATUS_TABLE,
     ConfigNotice,
@@ -340,6 +340,12 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
             "cg-action: the index could not be used, nothing was checked: "
             f"{redact_text(exc.diagnostics())}\n"
         )
+        _say_nothing_was_checked(
+            env,
+            err,
+            redact_text(exc.diagnostics()),
+            without_credentials=isinstance(exc, IndexAuthError) and primary.credentials is None,
+        )
         return _lenient_exit(loaded.files, err)
     only_changed = None
     if args.only_changed:
@@ -374,6 +380,9 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         )
         stdout = io.StringIO() if not args.output else out
         _write_reports(report, fmt, report_files, args, env, stdout, err)
+        _say_nothing_was_checked(
+            env, err, redact_text(checked[0].message), without_credentials=False
+        )
         return _lenient_exit(report.files, err)
     _write_reports(report, fmt, report_files, args, env, out, err)
     return exit_code(report, network_errors=args.network_errors, err=err)
@@ -467,6 +476,39 @@ def _nothing_found(files: Sequence[FileReport], paths: Sequence[Path]) -> tuple[
         f"no dependency file was found under {where} (requirements*.txt/.in, pyproject.toml, "
         "Pipfile, Pipfile.lock, uv.lock, poetry.lock, pdm.lock, pylock*.toml)",
     )
+
+
+def _say_nothing_was_checked(
+    env: Mapping[str, str], err: TextIO, reason: str, *, without_credentials: bool
+) -> None:
+    """In GitHub Actions, --network-errors=warn: a warning, and the job summary says plainly
+    that nothing was checked and why (a passing step would hide it otherwise)."""
+    summary = env.get("GITHUB_STEP_SUMMARY")
+    if env.get("GITHUB_ACTIONS") != "true" or not summary:
+        return
+    from cg_action._report._github import append_step_summary, workflow_command
+
+    first_line = reason.splitlines()[0] if reason else "the index could not be used"
+    err.write(workflow_command("warning", f"nothing was checked: {first_line}", title="cg-action"))
+    err.write("\n")
+    # without credentials the hint (check the credentials) is the paragraph below
+    why, _, hint = reason.partition("\n  hint: ")
+    if hint and not without_credentials:
+        why += f"\n\nHint: {hint}"
+    text = f"## cg-action: nothing was checked\n\nThe index could not be used: {why}\n\n"
+    if without_credentials:
+        text += (
+            "No credentials were given: `CHAINGUARD_PYTHON_IDENTITY_ID` and "
+            "`CHAINGUARD_PYTHON_TOKEN` (the Action's `identity-id` and `token`) are empty. Pull "
+            "requests from Dependabot and from forks get no Actions secrets. Dependabot can be "
+            "given its own: add both under Settings → Secrets and variables → Dependabot. A pull "
+            "request from a fork cannot have them.\n\n"
+        )
+    text += (
+        "The step does not fail because of `--network-errors=warn` (the Action's "
+        "`on-no-credentials: warn` or `on-index-error: warn`).\n"
+    )
+    append_step_summary(text, Path(summary))
 
 
 def _lenient_exit(files: Sequence[FileReport], err: TextIO) -> int:
