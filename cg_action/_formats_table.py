@@ -357,12 +357,27 @@ def given_path(text: str) -> Path:
     return path
 
 
-def unknown_file_message(path: Path, *, what: str) -> str:
-    """What to say about a named file whose format its name does not tell."""
+def unknown_file_message(path: Path, *, reading: bool) -> str:
+    """What to say about a named file whose format its name does not tell: the names the table
+    knows (those with a reader when ``reading``), and how to name its format."""
+    formats = []
+    for name in FORMAT_NAMES:
+        kind = kind_named(name)
+        if kind is not None and (kind.reads is not None or not reading):
+            formats.append(name)
     return (
-        f"{path}: cg-action does not know this file by its name ({what}); name its format "
-        f"after a colon, {path}:FORMAT, FORMAT one of: {', '.join(FORMAT_NAMES)}"
+        f"{path}: not a file cg-action knows by its name ({known_names(reading=reading)}); "
+        f"to read it anyway, name its format: {path}:FORMAT, FORMAT one of {', '.join(formats)}"
     )
+
+
+def missing_path_message(path: Path) -> str:
+    """What to say about a named path that does not exist; a colon in it may be a misspelled
+    ``:FORMAT``."""
+    hint = ""
+    if ":" in path.name and given_kind(path) is None:
+        hint = f" (a format after a colon is one of {', '.join(FORMAT_NAMES)})"
+    return f"{path}: no such file or directory{hint}"
 
 
 def known_names(*, reading: bool) -> str:

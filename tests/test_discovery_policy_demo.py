@@ -41,7 +41,7 @@ def test_discovery_finds_names_people_use_and_skips_the_rest(tmp_path: Path) -> 
         touch(tmp_path / "app" / "poetry.lock"),
         touch(tmp_path / "app" / "pdm.lock"),
     ]
-    for skipped in (".git", ".tox", "node_modules", "build", "dist", ".venv"):
+    for skipped in (".git", ".tox", "node_modules", "build/lib", "dist", ".venv"):
         touch(tmp_path / skipped / "requirements.txt")
     touch(tmp_path / "myenv" / "pyvenv.cfg")
     touch(tmp_path / "myenv" / "requirements.txt")

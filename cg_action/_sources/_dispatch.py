@@ -1,74 +1,33 @@
-"""Which reader reads which file, by its name; readers are imported only when needed."""
+"""Which reader reads which file, by the table of file kinds; readers are imported only when
+needed."""
 
 from __future__ import annotations
 
-import fnmatch
 import importlib
 from collections.abc import Collection
 from pathlib import Path
 
-from cg_action._models import FileFormat, SourceFile
-
-# (module, function) per format; the requirements reader also recognises pip-compile output.
-_READERS: dict[FileFormat, tuple[str, str]] = {
-    FileFormat.REQUIREMENTS: ("_requirements", "parse_requirements"),
-    FileFormat.PIP_COMPILE: ("_requirements", "parse_requirements"),
-    FileFormat.PYPROJECT: ("_pyproject", "parse_pyproject"),
-    FileFormat.PIPFILE: ("_pipfile", "parse_pipfile"),
-    FileFormat.PIPFILE_LOCK: ("_pipfile_lock", "parse_pipfile_lock"),
-    FileFormat.UV_LOCK: ("_uv_lock", "parse_uv_lock"),
-    FileFormat.POETRY_LOCK: ("_poetry_lock", "parse_poetry_lock"),
-    FileFormat.PDM_LOCK: ("_pdm_lock", "parse_pdm_lock"),
-    FileFormat.PYLOCK: ("_pylock", "parse_pylock"),
-}
-
-_EXACT = {
-    "pyproject.toml": FileFormat.PYPROJECT,
-    "pipfile": FileFormat.PIPFILE,
-    "pipfile.lock": FileFormat.PIPFILE_LOCK,
-    "uv.lock": FileFormat.UV_LOCK,
-    "poetry.lock": FileFormat.POETRY_LOCK,
-    "pdm.lock": FileFormat.PDM_LOCK,
-    "pylock.toml": FileFormat.PYLOCK,
-}
-
-# Requirements files as people name them: requirements.txt, requirements-dev.txt,
-# dev-requirements.in, requirements/base.txt, constraints.txt, ...
-_REQUIREMENTS_PATTERNS = (
-    "*requirements*.txt",
-    "*requirements*.in",
-    "*requirements*.pip",
-    "*constraints*.txt",
-    "*constraints*.in",
+from cg_action._formats_table import (
+    FileKind,
+    kind_of_format,
+    kind_of_named,
+    kind_of_path,
+    unknown_file_message,
 )
-_REQUIREMENTS_DIRS = frozenset({"requirements", "requirements.d", "reqs", "constraints"})
+from cg_action._models import FileFormat, SourceFile
 
 
 def detect_format(path: Path) -> FileFormat | None:
     """The format of a file found by discovery, from its name alone (None: not ours)."""
-    name = path.name.lower()
-    if name in _EXACT:
-        return _EXACT[name]
-    if fnmatch.fnmatch(name, "pylock.*.toml"):
-        return FileFormat.PYLOCK
-    if any(fnmatch.fnmatch(name, pattern) for pattern in _REQUIREMENTS_PATTERNS):
-        return FileFormat.REQUIREMENTS
-    if path.parent.name.lower() in _REQUIREMENTS_DIRS and path.suffix.lower() in (".txt", ".in"):
-        return FileFormat.REQUIREMENTS
-    return None
+    kind = kind_of_path(path)
+    return kind.reads if kind is not None else None
 
 
 def detect_given_format(path: Path) -> FileFormat | None:
-    """The format of a file named on the command line: a bit more lenient than discovery."""
-    found = detect_format(path)
-    if found is not None:
-        return found
-    name = path.name.lower()
-    if fnmatch.fnmatch(name, "pyproject*.toml"):
-        return FileFormat.PYPROJECT
-    if path.suffix.lower() in (".txt", ".in", ".pip"):
-        return FileFormat.REQUIREMENTS
-    return None
+    """The format of a file named on the command line: its ``:FORMAT``, else by its name, a
+    bit more leniently than discovery (see ``cg_action._formats_table``)."""
+    kind = kind_of_named(path)
+    return kind.reads if kind is not None else None
 
 
 def parse_file(
@@ -86,24 +45,25 @@ def parse_file(
     that a pull request cannot make the tool read and quote files from elsewhere on the
     runner. ``secrets`` are the credentials the run holds: a requirements file's ``${VAR}``
     holding one is never expanded. Raises ParseError when the file cannot be read at all, and
-    UsageError for a file whose format cannot be told from its name.
+    UsageError for a file whose format cannot be told from its name (nor its ``:FORMAT``) and
+    for a configuration file, which holds no dependencies.
     """
     from cg_action._errors import UsageError
     from cg_action._sources._typed import read_text
 
-    fmt = fmt or detect_given_format(path)
-    if fmt is None:
+    kind: FileKind | None = kind_of_format(fmt) if fmt is not None else kind_of_named(path)
+    if kind is None:
+        raise UsageError(unknown_file_message(path, reading=True))
+    if kind.reader is None:
         raise UsageError(
-            f"{path}: not a dependency file cg-action reads "
-            "(requirements*.txt/.in, pyproject.toml, Pipfile, Pipfile.lock, uv.lock, "
-            "poetry.lock, pdm.lock, pylock.toml)"
+            f"{path}: a {kind.name} file holds index configuration, not dependencies: "
+            "`cg-action rewrite` reads it, list and check do not"
         )
     if text is None:
         text = read_text(path, root=root)
-    module_name, function_name = _READERS[fmt]
-    module = importlib.import_module(f"cg_action._sources.{module_name}")
-    reader = getattr(module, function_name)
-    if module_name == "_requirements":
+    module_name, _, function_name = kind.reader.partition(":")
+    reader = getattr(importlib.import_module(module_name), function_name)
+    if kind.reads is FileFormat.REQUIREMENTS:
         source: SourceFile = reader(path, text, root=root, secrets=secrets)
     else:
         source = reader(path, text)
