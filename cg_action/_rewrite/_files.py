@@ -1,8 +1,10 @@
 """Find the files that hold index configuration, and plan the rewrite of one of them.
 
-Configuration files are pip.conf / pip.ini (and the file ``PIP_CONFIG_FILE`` names, when it
-lies inside the given paths), requirements files, pyproject.toml, uv.toml and Pipfile.
-Lockfiles are found too, for the lint alone (credentials committed in their URLs).
+Which files these are is the table of file kinds (``cg_action._formats_table``): pip.conf /
+pip.ini (and the file ``PIP_CONFIG_FILE`` names, when it lies inside the given paths),
+requirements files, pyproject.toml, uv.toml and Pipfile; lockfiles are found too, for the lint
+(credentials committed in their URLs) and for ``update-hashes``. Folders are walked by the
+same code as ``check``'s discovery, skipping the same folders.
 """
 
 from __future__ import annotations
@@ -12,64 +14,28 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cg_action._compat import assert_never
+from cg_action._errors import UsageError
+from cg_action._formats_table import (
+    FileKind,
+    kind_of_named,
+    kind_of_path,
+    missing_path_message,
+    unknown_file_message,
+)
 from cg_action._rewrite import _pipconf, _pipfile, _pyproject, _requirements, _uv
 from cg_action._rewrite._interface import ConfigFormat, RewriteOptions, Rewriter
 from cg_action._rewrite._plan import FilePlan, read_config
-
-SKIPPED_DIRECTORIES = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".venv",
-        "venv",
-        ".tox",
-        ".nox",
-        "node_modules",
-        "__pycache__",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        "site-packages",
-        ".eggs",
-    }
-)
-LOCK_NAMES = frozenset({"uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock"})
-
-
-def is_requirements_name(path: Path) -> bool:
-    """Whether a file name looks like a requirements (or constraints) file."""
-    name = path.name.lower()
-    if path.suffix.lower() not in (".txt", ".in"):
-        return False
-    return (
-        "requirements" in name
-        or "constraints" in name
-        or path.parent.name.lower() in ("requirements", "reqs")
-    )
+from cg_action._sources._discovery import files_below
 
 
 def config_format(path: Path, *, explicit: bool = False) -> ConfigFormat | None:
     """The configuration format of a file, by its name (None: not a configuration file).
 
-    A ``.txt`` / ``.in`` file named on the command line is taken as a requirements file.
+    A file named on the command line (``explicit``) is taken by its ``:FORMAT`` and more
+    leniently: a ``.txt`` / ``.in`` / ``.pip`` file as requirements, for instance.
     """
-    name = path.name
-    if name in ("pip.conf", "pip.ini"):
-        return ConfigFormat.PIP_CONF
-    if name == "pyproject.toml" or (
-        explicit and name.startswith("pyproject.") and name.endswith(".toml")
-    ):
-        return ConfigFormat.PYPROJECT
-    if name == "uv.toml":
-        return ConfigFormat.UV_TOML
-    if name == "Pipfile":
-        return ConfigFormat.PIPFILE
-    if name in LOCK_NAMES or (name.startswith("pylock.") and name.endswith(".toml")):
-        return ConfigFormat.LOCK
-    if is_requirements_name(path) or (explicit and path.suffix.lower() in (".txt", ".in")):
-        return ConfigFormat.REQUIREMENTS
-    return None
+    kind = kind_of_named(path) if explicit else kind_of_path(path)
+    return kind.rewrites if kind is not None else None
 
 
 def _inside(path: Path, roots: Sequence[Path]) -> bool:
@@ -99,10 +65,16 @@ def root_of(path: Path, given: Sequence[Path]) -> Path | None:
     return None
 
 
+def _is_rewritten(kind: FileKind) -> bool:
+    return kind.rewrites is not None
+
+
 def find_config_files(
     paths: Sequence[Path], *, pip_config_file: Path | None = None
 ) -> list[tuple[Path, ConfigFormat]]:
-    """The configuration files under ``paths``, in a stable order, each once."""
+    """The configuration files under ``paths`` and lockfiles (``ConfigFormat.LOCK``), in a
+    stable order, each once. A named file the table does not know, and a named path that does
+    not exist, are usage errors."""
     found: list[tuple[Path, ConfigFormat]] = []
     seen: set[Path] = set()
 
@@ -114,18 +86,18 @@ def find_config_files(
             found.append((path, fmt))
 
     for root in paths:
-        if root.is_file():
-            fmt = config_format(root, explicit=True)
-            if fmt is not None:
-                add(root, fmt)
-            continue
-        for directory, subdirs, files in os.walk(root):
-            subdirs[:] = sorted(d for d in subdirs if d not in SKIPPED_DIRECTORIES)
-            for name in sorted(files):
-                path = Path(directory) / name
-                fmt = config_format(path)
-                if fmt is not None:
-                    add(path, fmt)
+        if root.is_dir():
+            for path, kind in files_below(root, _is_rewritten):
+                if kind.rewrites is not None:  # always: what _is_rewritten picks
+                    add(path, kind.rewrites)
+        elif os.path.lexists(root):  # reading it refuses a FIFO, a device or a link loop
+            named = kind_of_named(root)
+            if named is None:
+                raise UsageError(unknown_file_message(root, reading=False))
+            if named.rewrites is not None:
+                add(root, named.rewrites)
+        else:
+            raise UsageError(missing_path_message(root))
     if (
         pip_config_file is not None
         and pip_config_file.is_file()
