@@ -98,13 +98,17 @@ def split_words(values: Sequence[str] | None) -> list[str]:
 
 
 def add_paths_argument(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
-    """PATH ... (default: CG_ACTION_PATHS, else the current directory)."""
+    """PATH ... (default: CG_ACTION_PATHS, else the current directory); PATH:FORMAT names the
+    format of a file whose name does not tell it (``cg_action._formats_table``)."""
+    from cg_action._formats_table import given_path
+
     parser.add_argument(
         "paths",
         nargs="*",
-        type=Path,
+        type=given_path,
         metavar="PATH",
-        help="files or directories to read (default: $CG_ACTION_PATHS, else '.')",
+        help="files or directories to read (default: $CG_ACTION_PATHS, else '.'); "
+        "PATH:FORMAT reads a file of another name, e.g. deps/prod.lst:requirements",
     )
 
 
@@ -112,8 +116,10 @@ def paths_from(args: argparse.Namespace, env: Mapping[str, str]) -> list[Path]:
     """The paths given, or CG_ACTION_PATHS, or the current directory."""
     if args.paths:
         return list(args.paths)
+    from cg_action._formats_table import given_path
+
     from_env = env_list(env, "CG_ACTION_PATHS")
-    return [Path(p) for p in from_env] or [Path()]
+    return [given_path(p) for p in from_env] or [Path()]
 
 
 class _StoreGiven(argparse.Action):
