@@ -126,7 +126,11 @@ def test_the_action_is_well_formed() -> None:
             assert "${{" not in step["run"], f"inputs must reach scripts via env: {step['name']}"
             assert step["shell"] == "bash"
             assert "--system-site-packages" not in step["run"]
-        if step is not steps[0] and step.get("id") != "mode":
+        if step.get("id") == "setup-python":
+            # the mode step asks for it only when it runs: no runner Python 3.10+, or an input
+            assert step["if"] == "steps.mode.outputs.setup-python == 'true'"
+            assert step["with"] == {"python-version": "${{ steps.mode.outputs.python-version }}"}
+        elif step is not steps[0] and step.get("id") != "mode":
             assert "steps.mode.outputs.run == 'true'" in step["if"], step["name"]
     uses = [s for s in steps if "uses" in s]
     assert [s["uses"].split("@")[0] for s in uses] == [
@@ -137,7 +141,6 @@ def test_the_action_is_well_formed() -> None:
     for step in uses:
         action_name, _, ref = step["uses"].partition("@")
         assert ref == ACTION_PINS[action_name], step["uses"]
-    assert "inputs.python-version != ''" in uses[0]["if"]
     for cache in uses[1:]:
         assert "inputs.cache == 'true'" in cache["if"]
     # Every input reaches a step; none is read only by the docs.
@@ -245,6 +248,7 @@ def _run_action(
     action = _action()
     values = {name: spec.get("default", "") for name, spec in action["inputs"].items()}
     values.update(inputs)
+    tmp_path.mkdir(parents=True, exist_ok=True)
     summary = tmp_path / "summary.md"
     summary.touch()
     event = tmp_path / "event.json"
@@ -591,6 +595,43 @@ def test_index_unreachable_with_on_index_error_warn(runner: Runner, tmp_path: Pa
     assert "## cg-action: nothing was checked" in run.summary
     assert "No credentials were given" not in run.summary
     assert CHAINGUARD_TOKEN not in run.summary + check.stdout + check.stderr
+
+
+def test_python_is_the_runners_if_new_enough_else_set_up(runner: Runner, tmp_path: Path) -> None:
+    workspace = _example_workspace(tmp_path)
+    found = _run_action(runner, tmp_path / "found", {"token": "t"}, workspace, stop_after="python")
+    assert found.written["mode"]["setup-python"] == "false"
+    assert found.written["mode"]["python"] == "python3"  # the runner's, 3.10 or newer
+    assert found.written["python"]["python"] == "python3"
+    # A runner whose python3 and python are too old (Windows images: 3.9) or a Store stub.
+    old = tmp_path / "old-pythons"
+    old.mkdir()
+    for name in ("python3", "python"):
+        (old / name).write_text("#!/bin/sh\necho 'Python was not found' >&2\nexit 9009\n")
+        (old / name).chmod(0o755)
+    old_runner = Runner(
+        runner.root,
+        runner.wheelhouse,
+        runner.action_path,
+        runner.runner_temp,
+        {**runner.env, "PATH": f"{old}{os.pathsep}{runner.env['PATH']}"},
+    )
+    missing = _run_action(old_runner, tmp_path / "old", {"token": "t"}, workspace)
+    assert missing.written["mode"]["setup-python"] == "true"
+    assert missing.context["with.setup-python.python-version"] == "3.13"
+    # actions/setup-python does not run here: the next step says what to do
+    assert missing.results["python"].returncode == 2
+    assert "set the python-version input" in missing.results["python"].stdout
+    given = _run_action(
+        runner,
+        tmp_path / "given",
+        {"token": "t", "python-version": "3.12"},
+        workspace,
+        stop_after="mode",
+    )
+    assert given.written["mode"]["setup-python"] == "true"
+    assert given.written["mode"]["python"] == ""  # not looked for: the input decides
+    assert given.context["with.setup-python.python-version"] == "3.12"
 
 
 def test_the_cache_keys(runner: Runner, tmp_path: Path) -> None:
