@@ -7,14 +7,31 @@ with those ``extras``. The kind follows the entry: ``git``/``hg``/``svn``/``bzr`
 ``groups`` and ``marker`` are those pdm records (``inherit_metadata`` strategy). Files come
 from the entry's ``files`` or, in locks written before pdm 2.8, from ``[metadata.files]``
 keyed ``"<name> <version>"``. pdm.lock records no index URL, so ``index`` stays None.
+
+Groups: pdm installs a package when one of its ``groups`` is selected (``pdm install -G``,
+``--prod``, ``--without``), whatever its marker says. So that ``--extras`` and ``--groups``
+narrow a pdm.lock the way they narrow a pylock.toml, the groups are written into the marker as
+PEP 751 lock terms: the marker ``and`` the ``or`` of one term per group. ``default`` (the
+project's own dependencies) is always installed and needs no term: a package in it keeps its
+marker. pdm.lock does not say which groups are extras; pdm takes the names in
+``[project.optional-dependencies]`` of the pyproject.toml beside the lock for extras
+(``'cli' in extras``) and every other group for a dependency group (``'dev' in
+dependency_groups``), and so does this reader. That pyproject.toml is read only when a package
+has a group other than ``default``, and only when it lies in the lock's folder (a link that
+leads elsewhere is not followed); without it every group is a dependency group. An entry
+without ``groups`` (locks made before pdm recorded them) installs for every selection.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from packaging.markers import Marker
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -42,12 +59,18 @@ from cg_action._sources._typed import (
     get_optional_str,
     get_optional_table,
     get_str,
+    load_toml,
     parse_name,
     parse_version,
+    read_text,
 )
+
+logger = logging.getLogger(__name__)
 
 SUPPORTED_MAJOR_VERSIONS = frozenset({3, 4})
 _VCS_KEYS = ("git", "hg", "svn", "bzr")
+_DEFAULT_GROUP = "default"
+_GROUP_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
 
 
 def parse_pdm_lock(path: Path, text: str | None = None) -> SourceFile:
@@ -62,6 +85,7 @@ def parse_pdm_lock(path: Path, text: str | None = None) -> SourceFile:
     packages = get_optional_list(data, "package", root)
     problems = Problems()
     legacy_files = _legacy_files(metadata, metadata_where, lines, problems)
+    extras = cache(lambda: _declared_extras(path))
 
     dependencies: list[Dependency] = []
     for i, (raw, line) in enumerate(
@@ -69,10 +93,42 @@ def parse_pdm_lock(path: Path, text: str | None = None) -> SourceFile:
     ):
         where = root.child("package").child(i, line)
         try:
-            dependencies.append(_read_entry(raw, where, legacy_files))
+            dependencies.append(_read_entry(raw, where, legacy_files, extras))
         except ParseError as exc:
             problems.add(exc)
     return lock_source(path, FileFormat.PDM_LOCK, dependencies, problems)
+
+
+def _declared_extras(lock: Path) -> frozenset[str]:
+    """The groups pdm calls extras: ``[project.optional-dependencies]`` of the pyproject.toml
+    beside the lock (normalized); none when it is missing, unreadable or elsewhere."""
+    pyproject = lock.parent / "pyproject.toml"
+    try:
+        data = load_toml(pyproject, read_text(pyproject, root=lock.parent))
+    except ParseError as exc:
+        logger.debug("%s: every group is a dependency group (%s)", lock, exc)
+        return frozenset()
+    project = data.get("project")
+    optional = project.get("optional-dependencies") if isinstance(project, dict) else None
+    if not isinstance(optional, dict):
+        return frozenset()
+    return frozenset(canonicalize_name(name) for name in optional if isinstance(name, str))
+
+
+def _with_groups(
+    marker: Marker | None, groups: Sequence[str], extras: Callable[[], frozenset[str]]
+) -> Marker | None:
+    """``marker`` and the ``or`` of a term per group; as it is in ``default`` or in no group."""
+    names = list(dict.fromkeys(canonicalize_name(group) for group in groups))
+    if not names or _DEFAULT_GROUP in names:
+        return marker
+    declared = extras()
+    terms = [
+        f"'{name}' in extras" if name in declared else f"'{name}' in dependency_groups"
+        for name in names
+    ]
+    selected = terms[0] if len(terms) == 1 else f"({' or '.join(terms)})"
+    return Marker(selected if marker is None else f"({marker}) and {selected}")
 
 
 def _check_version(metadata: Mapping[str, Any], where: Where, lines: TomlLines) -> None:
@@ -115,7 +171,10 @@ def _legacy_key(key: str) -> str:
 
 
 def _read_entry(
-    raw: object, where: Where, legacy_files: Mapping[str, Sequence[Artifact]]
+    raw: object,
+    where: Where,
+    legacy_files: Mapping[str, Sequence[Artifact]],
+    extras: Callable[[], frozenset[str]],
 ) -> Dependency:
     table = expect_table(raw, where)
     display_name = get_str(table, "name", where)
@@ -145,14 +204,15 @@ def _read_entry(
         raise where.child("version").error("missing required key for a package from an index")
 
     groups = [
-        expect_str(item, where.child("groups").child(i))
+        _group_name(item, where.child("groups").child(i))
         for i, item in enumerate(get_optional_list(table, "groups", where))
     ]
-    extras = frozenset(
+    package_extras = frozenset(
         canonicalize_name(expect_str(item, where.child("extras").child(i)))
         for i, item in enumerate(get_optional_list(table, "extras", where))
     )
     marker = parse_marker(table["marker"], where.child("marker")) if "marker" in table else None
+    marker = _with_groups(marker, groups, extras)
 
     if "files" in table:
         artifacts: Sequence[Artifact] = _files(
@@ -171,8 +231,15 @@ def _read_entry(
         groups=groups,
         artifacts=artifacts,
         url=url,
-        extras=extras,
+        extras=package_extras,
     )
+
+
+def _group_name(raw: object, where: Where) -> str:
+    name = expect_str(raw, where)
+    if not _GROUP_NAME.match(name):
+        raise where.error(f"not a valid group name: {excerpt(name)}")
+    return name
 
 
 def _files(raw: Sequence[object], where: Where) -> tuple[Artifact, ...]:

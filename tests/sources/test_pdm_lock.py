@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Collection
 from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.markers import Marker
+from packaging.utils import canonicalize_name
 
 from cg_action._errors import ParseError
 from cg_action._models import DependencyKind, FileFormat, Hash
 from cg_action._sources._pdm_lock import parse_pdm_lock
 from cg_action._toml import tomllib
+from tests.lockgen._marker_grid import Selected, differences, environments, holds
 
 OSV_INVALID = {"empty-file.toml": "holds no lock data", "not-toml.txt": "invalid TOML"}
 
@@ -34,12 +38,36 @@ def _expected_files(data: dict[str, object], package: dict[str, object]) -> list
     return legacy.get(f"{package['name']} {package['version']}", [])  # type: ignore[no-any-return]
 
 
+GRID = environments(">=3.8")
+
+
+def _check_meaning(marker: Marker | None, package: dict[str, Any], extras: Collection[str]) -> None:
+    """With every group selected the marker means pdm's; with none, it holds only for a package
+    of the default group (or of no group), and there means pdm's; with one of the package's
+    groups alone, it means pdm's again."""
+    pdm = Marker(package["marker"]) if "marker" in package else None
+    groups = {canonicalize_name(g) for g in package.get("groups", ())}
+    named = groups - {"default"}
+    every = Selected(frozenset(named & set(extras)), frozenset(named - set(extras)))
+    assert differences(marker, pdm, [(every, env) for _, env in GRID]) == []
+    nothing = [(Selected(), env) for _, env in GRID]
+    if not groups or "default" in groups:
+        assert differences(marker, pdm, nothing) == []
+    else:
+        assert not any(holds(marker, s, env) for s, env in nothing)
+        for name in named:
+            alone = Selected(frozenset({name} & set(extras)), frozenset({name} - set(extras)))
+            assert differences(marker, pdm, [(alone, env) for _, env in GRID]) == []
+
+
 def test_pdm_locks_of_both_formats(corpus_dir: Path) -> None:
     paths = _pdm_locks(corpus_dir)
     assert len(paths) == 2
     for path in paths:
         text = path.read_text()
         data = tomllib.loads(text)
+        pyproject = tomllib.loads((path.parent / "pyproject.toml").read_text())
+        extras = {canonicalize_name(x) for x in pyproject["project"]["optional-dependencies"]}
         source = parse_pdm_lock(path)
         assert source.format is FileFormat.PDM_LOCK
         assert source.problems == ()
@@ -57,9 +85,7 @@ def test_pdm_locks_of_both_formats(corpus_dir: Path) -> None:
             assert str(dep.specifier) == f"=={package['version']}"
             assert dep.groups == tuple(package.get("groups", ()))
             assert dep.extras == frozenset(package.get("extras", ()))
-            assert (str(dep.marker) if dep.marker else None) == (
-                str(Marker(package["marker"])) if "marker" in package else None
-            )
+            _check_meaning(dep.marker, package, extras)
             files = _expected_files(data, package)
             assert [h for h in dep.hashes] == [Hash.parse(f["hash"]) for f in files]
             assert [a.filename for a in dep.artifacts] == [
@@ -178,3 +204,147 @@ def test_lock_made_now_agrees_with_pdm_export(tmp_path: Path) -> None:
             assert {h.value for h in artifact.hashes} == {served[artifact.filename]}
     assert {d.name for d in pins if "dev" in d.groups} >= set(exported_pins(dev_only))
     assert re.search(r"-e .*libs/edit", everything)
+
+
+# -- groups: pdm records them per package; a marker names them for --extras / --groups ---------
+
+GROUPS_LOCK = """\
+[metadata]
+groups = ["default", "cli", "dev", "Test_Suite"]
+strategy = ["inherit_metadata"]
+lock_version = "4.5.0"
+
+[[package]]
+name = "always"
+version = "1"
+groups = ["default", "dev"]
+
+[[package]]
+name = "dev-only"
+version = "1"
+groups = ["dev"]
+
+[[package]]
+name = "dev-windows"
+version = "1"
+groups = ["dev", "Test_Suite"]
+marker = "sys_platform == 'win32'"
+
+[[package]]
+name = "cli-extra"
+version = "1"
+groups = ["cli"]
+marker = "python_version < '3.11' or os_name == 'nt'"
+
+[[package]]
+name = "no-groups"
+version = "1"
+"""
+
+GROUPS_PYPROJECT = """\
+[project]
+name = "app"
+version = "1"
+[project.optional-dependencies]
+CLI = ["cli-extra"]
+[dependency-groups]
+dev = ["dev-only"]
+"""
+
+
+def _group_markers(path: Path) -> dict[str, str | None]:
+    source = parse_pdm_lock(path)
+    assert source.problems == ()
+    return {d.name: (str(d.marker) if d.marker else None) for d in source.dependencies}
+
+
+def test_groups_become_marker_terms(tmp_path: Path) -> None:
+    (tmp_path / "pdm.lock").write_text(GROUPS_LOCK)
+    (tmp_path / "pyproject.toml").write_text(GROUPS_PYPROJECT)
+    expected = {
+        "always": None,
+        "dev-only": "'dev' in dependency_groups",
+        "dev-windows": "sys_platform == 'win32' and ('dev' in dependency_groups or "
+        "'test-suite' in dependency_groups)",
+        "cli-extra": "(python_version < '3.11' or os_name == 'nt') and 'cli' in extras",
+        "no-groups": None,
+    }
+    assert _group_markers(tmp_path / "pdm.lock") == {
+        name: str(Marker(text)) if text else None for name, text in expected.items()
+    }
+    found = parse_pdm_lock(tmp_path / "pdm.lock").dependencies
+    assert [d.groups for d in found][:4] == [
+        ("default", "dev"),
+        ("dev",),
+        ("dev", "Test_Suite"),
+        ("cli",),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extras", "groups", "linux", "windows"),
+    [
+        (None, None, {"always", "dev-only", "no-groups"}, "all"),
+        ((), (), {"always", "no-groups"}, {"always", "no-groups"}),
+        (("cli",), (), {"always", "no-groups"}, {"always", "no-groups", "cli-extra"}),
+        ((), ("dev",), {"always", "no-groups", "dev-only"}, {"always", "no-groups", "dev-only",
+                                                            "dev-windows"}),
+        ((), ("test-suite",), {"always", "no-groups"}, {"always", "no-groups", "dev-windows"}),
+        (None, ("cli",), {"always", "no-groups"}, {"always", "no-groups", "cli-extra"}),
+    ],
+)  # fmt: skip
+def test_selection_narrows_a_pdm_lock(
+    tmp_path: Path,
+    extras: tuple[str, ...] | None,
+    groups: tuple[str, ...] | None,
+    linux: set[str],
+    windows: set[str] | str,
+) -> None:
+    from cg_action._targets import Selection, parse_target
+
+    (tmp_path / "pdm.lock").write_text(GROUPS_LOCK)
+    (tmp_path / "pyproject.toml").write_text(GROUPS_PYPROJECT)
+    dependencies = parse_pdm_lock(tmp_path / "pdm.lock").dependencies
+    selection = Selection.of(extras, groups)
+    for target, expected in (("linux-x86_64@3.12", linux), ("windows-amd64@3.12", windows)):
+        chosen = parse_target(target).with_selection(selection)
+        found = {d.name for d in dependencies if chosen.accepts_marker(d.marker)}
+        assert found == ({d.name for d in dependencies} if expected == "all" else expected)
+
+
+def test_without_a_pyproject_every_group_is_a_dependency_group(tmp_path: Path) -> None:
+    (tmp_path / "pdm.lock").write_text(GROUPS_LOCK)
+    markers = _group_markers(tmp_path / "pdm.lock")
+    assert markers["cli-extra"] == str(
+        Marker("(python_version < '3.11' or os_name == 'nt') and 'cli' in dependency_groups")
+    )
+    (tmp_path / "pyproject.toml").write_text("[project\nname =")  # unreadable: the same
+    assert _group_markers(tmp_path / "pdm.lock") == markers
+
+
+def test_a_pyproject_outside_the_folder_is_not_read(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere" / "pyproject.toml"
+    outside.parent.mkdir()
+    outside.write_text(GROUPS_PYPROJECT)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pdm.lock").write_text(GROUPS_LOCK)
+    (project / "pyproject.toml").symlink_to(outside)
+    markers = _group_markers(project / "pdm.lock")
+    assert markers["cli-extra"] is not None
+    assert '"cli" in dependency_groups' in markers["cli-extra"]
+
+
+def test_a_bad_group_name_is_a_problem(tmp_path: Path) -> None:
+    text = GROUPS_LOCK.replace('groups = ["dev"]', 'groups = ["dev\'s"]', 1)
+    source = parse_pdm_lock(tmp_path / "pdm.lock", text)
+    (problem,) = source.problems
+    assert problem.key == "package[1].groups[0]"
+    assert problem.line == 11
+    assert "not a valid group name" in problem.message
+    assert [d.name for d in source.dependencies] == [
+        "always",
+        "dev-windows",
+        "cli-extra",
+        "no-groups",
+    ]

@@ -1,0 +1,90 @@
+"""Groups of pdm.lock, Pipfile.lock and poetry.lock: each selection means what the tool exports.
+
+These locks keep a package's groups beside its marker (pdm's ``groups``, pipenv's sections,
+Poetry's ``groups`` and per-group ``markers``). The readers write the groups into the marker as
+PEP 751 lock terms (``'dev' in dependency_groups``, ``'cli' in extras``), so that ``check
+--extras/--groups`` narrows them as it narrows a pylock.toml. Each test compares, package by
+package and selection by selection (all, none, each extra alone, each group alone), cg-action's
+marker with what the tool itself exports for that selection, on the grid of environments of
+``tests.lockgen._marker_grid``. The locks are made by the real tools against local indexes, or
+are the real-world files of the corpus.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests._servers import pypiserver
+from tests.lockgen._uv_markers import Comparison
+
+CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
+PDM_CORPUS = CORPUS / "realworld" / "pdm-project+pdm@a7e9d0015b4d"
+
+pytestmark = [pytest.mark.tools, pytest.mark.slow]
+
+
+def _report(result: Comparison) -> str:
+    return "\n".join(f"{key}: {'; '.join(notes)}" for key, notes in result.differing.items())
+
+
+# -- pdm.lock ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pdm_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.lockgen._pdm import pdm_works
+
+    home = tmp_path_factory.mktemp("pdm-home")
+    why = pdm_works(home)
+    if why is not None:
+        pytest.skip(f"pdm cannot run here: {why}")
+    return home
+
+
+def test_pdm_groups_and_extras_agree_with_pdm_export(tmp_path: Path, pdm_home: Path) -> None:
+    from tests.lockgen._pdm_groups import compare, pdm_lock_groups, selections, write_project
+    from tests.lockgen._uv_markers import build_index
+
+    project = tmp_path / "project"
+    with pypiserver(build_index(tmp_path / "index")) as index:
+        write_project(project, index.url)
+        pdm_lock_groups(project, pdm_home)
+    labels = [label for label, _, _ in selections(project)]
+    assert labels == [
+        "all", "none", "extra cli", "extra data",
+        "group dev", "group docs", "group lint", "group test",
+    ]  # fmt: skip
+    result = compare(project, pdm_home)
+    assert len(result.packages) >= 20
+    assert result.compared == len(result.packages) * len(labels)
+    assert not result.differing, _report(result)
+
+
+def test_pdm_demo_lock_agrees_with_pdm_export(tmp_path: Path, pdm_home: Path) -> None:
+    """The demo project of the pdm generator: two targets, an editable and a path package."""
+    from tests.lockgen._index import build_index
+    from tests.lockgen._pdm import pdm_lock, write_project
+    from tests.lockgen._pdm_groups import compare
+
+    project = tmp_path / "project"
+    with pypiserver(build_index(tmp_path / "index")) as index:
+        write_project(project, index.url)
+        pdm_lock(project, pdm_home)
+    result = compare(project, pdm_home)
+    assert result.compared >= 30
+    assert not result.differing, _report(result)
+
+
+def test_pdm_corpus_lock_agrees_with_pdm_export(tmp_path: Path, pdm_home: Path) -> None:
+    """pdm's own lock (96 packages, 4 extras, 4 dependency groups), with its pyproject.toml."""
+    from tests.lockgen._pdm_groups import compare
+
+    project = tmp_path / "pdm"
+    shutil.copytree(PDM_CORPUS, project)
+    result = compare(project, pdm_home)
+    assert len(result.packages) >= 90
+    assert result.compared >= 9 * 90
+    assert not result.differing, _report(result)
