@@ -739,3 +739,17 @@ def test_the_install_is_hash_checked(tmp_path: Path) -> None:
     install = run.results["install"]
     assert install.returncode != 0
     assert "hash" in install.stderr.lower()
+
+
+def test_the_workflows_that_run_the_action_pass_only_its_inputs() -> None:
+    inputs = set(_action()["inputs"])
+    seen = 0
+    for path in sorted((ROOT / ".github" / "workflows").glob("*.yml")):
+        workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for job in workflow["jobs"].values():
+            for step in job.get("steps", []):
+                if step.get("uses") == "./":
+                    seen += 1
+                    unknown = set(step.get("with") or {}) - inputs
+                    assert not unknown, f"{path.name}: {step.get('name')}: {sorted(unknown)}"
+    assert seen >= 2, "ci.yml and example.yml run the Action"
