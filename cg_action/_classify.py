@@ -451,13 +451,23 @@ def _classify_indexed(dep: Dependency, evidence: Evidence, context: Context) -> 
         yanked = _yanked_versions(projects)
         matches = [v for v in matches if v not in yanked] or matches
     if matches:
+        chosen = _choose(dep, matches)
+        theirs = _fallbacks_files(
+            [f for p in projects for f in p.files_for(chosen) if _is_built(f)],
+            chosen,
+            evidence,
+            context,
+        )
+        if isinstance(theirs, Pending):
+            return theirs
         return _served(
             dep,
-            _choose(dep, matches),
+            chosen,
             projects=projects,
             built_versions=built_versions,
             evidence=evidence,
             context=context,
+            fallbacks=theirs,
         )
 
     if isinstance(remediated, Unavailable):
@@ -627,6 +637,51 @@ def _recorded_upstream(dep: Dependency, context: Context) -> str | None:
     return None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Theirs:
+    """Served files that are the fallback's own, and what says so."""
+
+    files: tuple[IndexFile, ...]
+    evidence: str
+
+
+def _fallbacks_files(
+    files: Sequence[IndexFile], version: Version, evidence: Evidence, context: Context
+) -> _Theirs | Pending | None:
+    """Which served files are the fallback's own: the same sha256 as a fallback file of the
+    version (Chainguard builds from source, so its files never carry the upstream digests).
+
+    Asked only of an index that is not Chainguard's (Chainguard marks what it passes through
+    by URL), such as a repository manager merging Chainguard and PyPI. None: none is, or it
+    cannot be told (no digests, the fallback absent or down); NEED_FALLBACK: ask it first.
+    """
+    fallback_url = context.fallback_url
+    if fallback_url is None or not files or is_chainguard_index(context.primary_url):
+        return None
+    hashed = [f for f in files if _file_sha256s([f])]
+    if index_key(context.primary_url) == index_key(fallback_url):
+        if not hashed:
+            return _Theirs(files=tuple(files), evidence="the index is the fallback index")
+        digests = _file_sha256s(hashed)
+    elif not hashed:
+        return None
+    elif evidence.fallback is None:
+        return NEED_FALLBACK
+    elif isinstance(evidence.fallback, Found):
+        digests = _file_sha256s(evidence.fallback.project.files_for(version))
+    else:
+        return None
+    theirs = tuple(f for f in hashed if not _file_sha256s([f]).isdisjoint(digests))
+    if not theirs:
+        return None
+    text = (
+        "the index serves PyPI's file: same sha256 as the fallback's"
+        if is_pypi_url(fallback_url)
+        else "the index serves the fallback's file: same sha256"
+    )
+    return _Theirs(files=theirs, evidence=text)
+
+
 def _served(
     dep: Dependency,
     version: Version,
@@ -635,10 +690,31 @@ def _served(
     built_versions: Sequence[Version],
     evidence: Evidence,
     context: Context,
+    fallbacks: _Theirs | None = None,
 ) -> Finding:
     files = [f for p in projects for f in p.files_for(version) if _is_built(f)]
     where = dep.location.path.name
     name = index_name(context.primary_url)
+    if fallbacks is not None and len(fallbacks.files) == len(files):
+        fallback_name = redact_url(context.fallback_url or "")
+        plural = "s" if len(files) > 1 else ""
+        return Finding(
+            dependency=dep,
+            status=Status.FALLBACK,
+            version=version,
+            evidence=fallbacks.evidence,
+            message=(
+                f"{dep.display_name} {version}: {name} serves the fallback's own file{plural} "
+                f"({fallback_name}), not a Chainguard build: "
+                + (
+                    "it is the fallback index itself"
+                    if fallbacks.evidence == "the index is the fallback index"
+                    else "same sha256 (a repository that merges Chainguard and the fallback "
+                    "passes them through)"
+                )
+                + ". Pin a version Chainguard builds or request a build"
+            ),
+        )
     recorded = _sha256s(dep)
     index_digests = _file_sha256s(files)
     upstream_reason: str | None = None
@@ -705,6 +781,12 @@ def _served(
         )
 
     notes: list[str] = []
+    if fallbacks is not None:  # some files of the release are the fallback's, others not
+        names = ", ".join(f.filename for f in fallbacks.files)
+        verb = "is" if len(fallbacks.files) == 1 else "are"
+        notes.append(
+            f"{names} {verb} the fallback's file{'s' if verb == 'are' else ''} (same sha256)"
+        )
     remediated_version = _remediation(dep, version, evidence)
     if remediated_version is not None:
         if remediated_version == version:

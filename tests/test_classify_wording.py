@@ -87,7 +87,9 @@ def test_locked_upstream_and_blocked_name_the_index() -> None:
     context = Context(primary_url=LOCAL, fallback_url=PYPI)
     f = file("flask-3.0.2-py3-none-any.whl", "b" * 64, base=LOCAL_FILE)
     locked = dep("==3.0.2", hashes=("sha256:" + "a" * 64,), is_locked=True)
-    result = verdict(locked, Evidence(primary=_local(f)), context)
+    # PyPI does not hold this file: the index's file is its own
+    absent = Absent(name=canonicalize_name("flask"), index_url=PYPI)
+    result = verdict(locked, Evidence(primary=_local(f), fallback=absent), context)
     assert result.status is Status.LOCKED_UPSTREAM
     assert "Chainguard" not in result.message
     assert (
@@ -95,6 +97,8 @@ def test_locked_upstream_and_blocked_name_the_index() -> None:
     )
     assert result.message.endswith("re-lock against the index at 127.0.0.1:8080")
     probe = FileProbe(url=f.url, status_code=409, blocked_reason="POLICY_COOLDOWN")
-    blocked = verdict(dep("==3.0.2"), Evidence(primary=_local(f), probes={f.url: probe}), context)
+    blocked = verdict(
+        dep("==3.0.2"), Evidence(primary=_local(f), fallback=absent, probes={f.url: probe}), context
+    )
     assert blocked.status is Status.BLOCKED
     assert blocked.message.startswith("flask 3.0.2 is listed by the index at 127.0.0.1:8080, but")
