@@ -3,7 +3,8 @@
 An open counterpart of ``chainctl libraries verify``. PATH is a virtual environment, a
 site-packages folder, a wheel or a folder of wheels (default: the running interpreter's
 environment). With ``--index-url`` each distribution is also compared with the RECORD of the
-index's wheel for its version, read with HTTP range requests.
+index's wheel for its version, read with HTTP range requests; a match verifies only on
+Chainguard's own index.
 """
 
 from __future__ import annotations
@@ -52,7 +53,10 @@ def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     add_client_options(parser, env)
     parser.epilog = (
         "With --index-url (or $CG_ACTION_INDEX_URL), every distribution is also compared with "
-        "the RECORD of the index's wheel for its version; only a few KiB of each wheel are read."
+        "the RECORD of the index's wheel for its version; only a few KiB of each wheel are read. "
+        "A match verifies only on Chainguard's own index; on any other (a repository manager, "
+        "a mirror) it is reported as evidence 'other-index-record', and only a Chainguard SBOM "
+        "verifies."
     )
 
 

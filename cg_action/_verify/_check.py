@@ -11,17 +11,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from packaging.utils import NormalizedName
 from packaging.version import InvalidVersion, Version
 
 from cg_action._errors import ParseError
 from cg_action._models import Absent, Found, IndexConfig, ProjectAnswer, Unavailable
-from cg_action._urls import redact_url
+from cg_action._urls import is_chainguard_url, redact_url
 from cg_action._verify._distributions import Distribution, find_distributions, locate
 from cg_action._verify._model import (
     EGG_INFO,
     MATCHED_INDEX,
+    MATCHED_OTHER_INDEX,
     NO_SBOM,
     SBOM_MODIFIED,
     SBOM_MODIFIED_IN_WHEEL,
@@ -55,15 +57,22 @@ def verify_paths(
     *,
     index: IndexConfig | None = None,
     client: IndexReader | None = None,
+    index_is_chainguard: bool | None = None,
 ) -> VerifyReport:
     """Verify every distribution under ``paths``; with ``index`` and ``client``, also compare
     each with the index's wheel. A PATH of no accepted kind raises UsageError before any work.
+
+    A match verifies only on a Chainguard index (``index_is_chainguard``; None: whether the
+    index is on Chainguard's host); on another it is told as ``other-index-record``.
     """
     targets = tuple(locate(path) for path in paths)
     distributions = [d for t in targets for d in find_distributions(t)]
     results = [verify_distribution(d) for d in distributions]
     if index is not None and client is not None:
-        results = _compare_with_index(distributions, results, index, client)
+        trusted = (
+            is_chainguard_url(index.url) if index_is_chainguard is None else index_is_chainguard
+        )
+        results = _compare_with_index(distributions, results, index, client, trusted=trusted)
     return VerifyReport(
         targets=targets,
         packages=tuple(results),
@@ -165,11 +174,13 @@ def _compare_with_index(
     results: list[PackageResult],
     index: IndexConfig,
     client: IndexReader,
+    *,
+    trusted: bool,
 ) -> list[PackageResult]:
     names = sorted({d.name for d in distributions if _is_comparable(d)})
     answers = client.get_projects(index, names) if names else {}
     return [
-        _apply_index(dist, result, answers.get(dist.name), index, client)
+        _apply_index(dist, result, answers.get(dist.name), index, client, trusted=trusted)
         if _is_comparable(dist)
         else result
         for dist, result in zip(distributions, results, strict=True)
@@ -191,6 +202,8 @@ def _apply_index(
     answer: ProjectAnswer | None,
     index: IndexConfig,
     client: IndexReader,
+    *,
+    trusted: bool,
 ) -> PackageResult:
     index_url = redact_url(index.url)
     if dist.version is None:  # pragma: no cover - _is_comparable leaves these out
@@ -216,16 +229,28 @@ def _apply_index(
             )
     if isinstance(fetched, IndexComparison):
         return replace(result, index=fetched)
-    return _judge_by_record(dist, result, fetched, index_url)
+    return _judge_by_record(dist, result, fetched, index_url, trusted=trusted)
+
+
+def _host(url: str) -> str:
+    """``127.0.0.1:8080``, ``mirror.example.com``: an index named by its host (and port)."""
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port}" if parts.port else (parts.hostname or url)
 
 
 def _judge_by_record(
-    dist: Distribution, result: PackageResult, remote: RemoteRecord, index_url: str
+    dist: Distribution,
+    result: PackageResult,
+    remote: RemoteRecord,
+    index_url: str,
+    *,
+    trusted: bool,
 ) -> PackageResult:
     """Compare the installed files with the index wheel's RECORD and settle the verdict.
 
-    A match verifies by content. A difference makes the distribution not verified even with
-    an intact SBOM: some installed file is not what the index serves for this version.
+    On a Chainguard index (``trusted``) a match verifies by content; on another it is only
+    told (the index may serve the upstream wheel). A difference makes the distribution not
+    verified even with an intact SBOM: some installed file is not what the index serves.
     """
     installed = _installed_record(dist)
     if isinstance(installed, str):  # pragma: no cover - such dists were not verified either
@@ -257,6 +282,14 @@ def _judge_by_record(
         bytes_fetched=remote.bytes_fetched,
         wheel_size=remote.wheel_size,
     )
+    if diff.is_match and not trusted:
+        comparison = replace(base, detail=f"{diff.compared} files match {remote.wheel.filename}")
+        return replace(
+            result,
+            reason=f"{result.reason}; {MATCHED_OTHER_INDEX.format(where=_host(index_url))}",
+            evidence=(*result.evidence, Evidence.OTHER_INDEX_RECORD),
+            index=comparison,
+        )
     if diff.is_match:
         comparison = replace(base, detail=f"{diff.compared} files match {remote.wheel.filename}")
         evidence = (*result.evidence, Evidence.INDEX_RECORD)

@@ -1,8 +1,10 @@
 """The values ``verify`` produces: one result per distribution, and the run's report.
 
 A distribution is ``verified`` when an intact Chainguard SBOM describes it, or when its files
-match the RECORD of the index's wheel for the same version; otherwise it is ``not-verified``
-with a reason. The report's coverage is verified over all distributions found.
+match the RECORD of a Chainguard index's wheel for the same version; otherwise it is
+``not-verified`` with a reason. A match against any other index (a repository manager, a mirror,
+PyPI: it may serve the upstream wheel) is told as separate evidence and verifies nothing. The
+report's coverage is verified over all distributions found.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ SBOM_MODIFIED = "Chainguard SBOM modified after install"
 SBOM_MODIFIED_IN_WHEEL = "Chainguard SBOM modified after the wheel was built"
 VERIFIED_BY_SBOM = "Chainguard SBOM"
 MATCHED_INDEX = "matched the index's wheel RECORD"
+MATCHED_OTHER_INDEX = (
+    "files match the wheel RECORD of the index at {where}, which is not Chainguard's "
+    "(only a Chainguard SBOM verifies there)"
+)
 
 
 class Verdict(StrEnum):
@@ -33,10 +39,13 @@ class Verdict(StrEnum):
 
 
 class Evidence(StrEnum):
-    """What a ``verified`` verdict rests on."""
+    """What a verdict rests on: ``sbom`` and ``index-record`` verify, ``other-index-record``
+    never does."""
 
     SBOM = "sbom"  # an intact Chainguard SBOM describing this name and version
-    INDEX_RECORD = "index-record"  # every installed file matches the index wheel's RECORD
+    INDEX_RECORD = "index-record"  # every installed file matches a Chainguard index wheel's RECORD
+    # every installed file matches the RECORD of a wheel on an index that is not Chainguard's
+    OTHER_INDEX_RECORD = "other-index-record"
 
 
 class DistributionKind(StrEnum):
