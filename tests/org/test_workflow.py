@@ -152,7 +152,11 @@ def test_cg_action_is_installed_from_the_workflows_own_commit(workflow: Workflow
         )
         assert checkout["with"]["ref"] == "${{ inputs.cg-action-ref || job.workflow_sha }}"
         install = step(workflow, job, "Install cg-action")["run"].strip()
-        assert install.endswith(f"install --disable-pip-version-check ./{checkout['with']['path']}")
+        folder = checkout["with"]["path"]
+        # its dependencies hash-checked from the lists it ships, then itself with no index
+        assert "--require-hashes" in install
+        assert f"-r {folder}/requirements/action.txt" in install
+        assert install.endswith(f"--no-index ./{folder}")
 
 
 def test_the_final_job_merges_every_report(workflow: Workflow) -> None:
