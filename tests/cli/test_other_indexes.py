@@ -246,3 +246,29 @@ def test_a_lock_made_against_chainguards_cuda_index_is_chainguard(
     torch = _by_name(report)["torch"]
     assert torch["status"] == "chainguard", torch["message"]
     assert torch["evidence"] == "digests"
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("https://mirror.example.com/simple", "is not RECORDED=URL or RECORDED=cuNNN"),
+        ("https://mirror.example.com/simple=cuda", "is not RECORDED=URL or RECORDED=cuNNN"),
+        ("ftp://mirror.example.com/simple=cu128", "not an http(s) URL"),
+        (
+            "https://mirror.example.com/simple=https://user:secret@cgr.example.com/cu128/simple/",
+            "without credentials",
+        ),
+    ],
+)
+def test_a_bad_counterpart_is_a_usage_error(tmp_path: Path, value: str, says: str) -> None:
+    (tmp_path / "requirements.txt").write_text("alpha==1.0.0\n")
+    for argv, env in (
+        (["--counterpart-index", value], {}),
+        ([], {"CG_ACTION_COUNTERPART_INDEXES": value}),
+    ):
+        out, err = io.StringIO(), io.StringIO()
+        code = main(["check", str(tmp_path), "--no-cache", *argv], env=env, out=out, err=err)
+        assert code == 2, err.getvalue()
+        assert says in err.getvalue()
+        assert "secret" not in err.getvalue()
+        assert ("CG_ACTION_COUNTERPART_INDEXES" if env else "--counterpart-index") in err.getvalue()
