@@ -16,6 +16,16 @@ digests without file names, so ``artifacts`` stays empty. Each entry's line is t
 key inside its own category object, so a name locked in two categories gets two lines.
 Problems within one entry are collected in ``SourceFile.problems`` and that entry is skipped;
 a file that is not a JSON object of objects raises ParseError.
+
+Categories are dependency groups, written into each entry's marker as a PEP 751 lock term so
+that ``--groups`` narrows the lock: ``default`` is always installed and gets none; ``develop``
+(pipenv's ``--dev``) is the group ``dev``, the name pipenv's own pylock.toml export gives it
+(``'dev' in dependency_groups``); a custom category (pipenv 2023.10 and later) is the group of
+its own name, normalized. The term is and-ed to the entry's marker unless that marker already
+names dependency groups (pipenv writes some itself). A category whose name cannot be a group
+name adds no term: its entries are checked whatever groups are chosen. A package locked in two
+categories stays two entries, so it is checked wherever either marker holds: the union of the
+two (``pipenv requirements --dev`` prints the default entry's marker alone).
 """
 
 from __future__ import annotations
@@ -68,6 +78,9 @@ _META = "_meta"
 _VCS_KEYS = ("git", "hg", "svn", "bzr")
 _REMOTE_SCHEMES = ("http://", "https://", "ftp://")
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:]')
+_DEFAULT = "default"
+_GROUP_OF = {"develop": "dev"}  # pipenv's section name -> the dependency group it installs
+_GROUP_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
 
 
 def parse_pipfile_lock(path: Path, text: str | None = None) -> SourceFile:
@@ -213,6 +226,7 @@ def _entry(
             problems.append(
                 _problem(where.child("markers"), f"not a valid marker: {parser_message(exc)}")
             )
+    marker = _in_group(marker, category)
 
     extras: set[NormalizedName] = set()
     extras_where = where.child("extras")
@@ -269,6 +283,16 @@ def _entry(
         index=index,
         is_locked=True,
     )
+
+
+def _in_group(marker: Marker | None, category: str) -> Marker | None:
+    """``marker`` and the term of the category's dependency group (see the module's text)."""
+    if category == _DEFAULT or (marker is not None and "dependency_groups" in str(marker)):
+        return marker
+    if category not in _GROUP_OF and not _GROUP_NAME.match(category):
+        return marker
+    term = f"'{_GROUP_OF.get(category) or canonicalize_name(category)}' in dependency_groups"
+    return Marker(term if marker is None else f"({marker}) and {term}")
 
 
 def _kind(table: Mapping[str, Any], where: Where) -> tuple[DependencyKind, str | None]:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests._servers import pypiserver
+from tests.lockgen._pipenv_groups import PipenvComparison
 from tests.lockgen._uv_markers import Comparison
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
@@ -26,7 +27,7 @@ PDM_CORPUS = CORPUS / "realworld" / "pdm-project+pdm@a7e9d0015b4d"
 pytestmark = [pytest.mark.tools, pytest.mark.slow]
 
 
-def _report(result: Comparison) -> str:
+def _report(result: Comparison | PipenvComparison) -> str:
     return "\n".join(f"{key}: {'; '.join(notes)}" for key, notes in result.differing.items())
 
 
@@ -87,4 +88,59 @@ def test_pdm_corpus_lock_agrees_with_pdm_export(tmp_path: Path, pdm_home: Path) 
     result = compare(project, pdm_home)
     assert len(result.packages) >= 90
     assert result.compared >= 9 * 90
+    assert not result.differing, _report(result)
+
+
+# -- Pipfile.lock ------------------------------------------------------------------------------
+
+PIPENV_LOCKS = {
+    # lock: (at least this many packages, the packages in default and develop whose develop
+    # marker is wider: cg-action checks the union, pipenv --dev prints the default entry)
+    "realworld/pypa+pipenv@3f1b272abd51/Pipfile.lock": (100, {"packaging", "setuptools"}),
+    "realworld/pypa+pipenv@3f1b272abd51/examples/Pipfile.lock": (10, set()),
+    "realworld/JarryShaw+darc@1c3a3d16dd45/Pipfile.lock": (110, set()),
+}
+
+
+@pytest.fixture(scope="module")
+def pipenv_works() -> None:
+    if shutil.which("pipenv") is None:
+        pytest.skip("pipenv is not installed (it is in the test extra)")
+
+
+@pytest.mark.parametrize("lock", sorted(PIPENV_LOCKS))
+def test_pipfile_corpus_locks_agree_with_pipenv_requirements(
+    lock: str, tmp_path: Path, pipenv_works: None
+) -> None:
+    from tests.lockgen._pipenv_groups import compare, selections
+
+    packages, broader = PIPENV_LOCKS[lock]
+    result = compare(CORPUS / lock, tmp_path)
+    assert len(result.packages) >= packages
+    assert result.compared == len(result.packages) * len(selections(CORPUS / lock))
+    assert not result.differing, _report(result)
+    assert set(result.broader) == broader
+
+
+def test_pipfile_sections_and_categories_agree_with_pipenv(
+    tmp_path: Path, pipenv_works: None
+) -> None:
+    """A lock made now by pipenv: default, develop and a custom category, packages in two."""
+    from tests.lockgen._pipenv import pipenv_lock
+    from tests.lockgen._pipenv_groups import compare, selections, write_groups_pipfile
+    from tests.lockgen._uv_markers import build_index
+
+    project = tmp_path / "project"
+    with pypiserver(build_index(tmp_path / "index")) as index:
+        write_groups_pipfile(project, index.url)
+        lock = pipenv_lock(project, tmp_path / "home", index.url)
+    assert [label for label, *_ in selections(lock)] == [
+        "all", "none", "group dev", "group docs-build",
+    ]  # fmt: skip
+    result = compare(lock, tmp_path / "work")
+    assert len(result.packages) >= 8
+    assert not result.differing, _report(result)
+    demo = Path(__file__).resolve().parent.parent / "data" / "locks" / "pipfile" / "demo"
+    result = compare(demo / "Pipfile.lock", tmp_path / "demo")
+    assert result.compared >= 15
     assert not result.differing, _report(result)

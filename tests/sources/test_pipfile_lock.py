@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -20,11 +21,13 @@ from cg_action._models import Dependency, DependencyKind, FileFormat, SourceFile
 from cg_action._sources._pipfile_lock import parse_pipfile_lock
 from tests._servers import pypiserver
 from tests._wheels import sha256_file
+from tests.lockgen._marker_grid import Selected, differences, environments
 from tests.lockgen._pip_compile import make_demo_packages, offline_env, run
 from tests.lockgen._pipenv import make_demo_pipfile, pipenv_lock
 
 DEMO = Path("locks") / "pipfile" / "demo" / "Pipfile.lock"
 NOT_LOCKS = ("empty-file", "not-json.txt")  # corpus files that are not JSON at all
+GRID = environments()
 
 
 def _corpus_locks(corpus: Path) -> list[Path]:
@@ -49,6 +52,13 @@ def _pipenv_view(lock: Path, project: Path, category: str) -> list[str]:
     return [line for line in out.splitlines() if line and not line.startswith(("-i ", "--"))]
 
 
+def _selected(category: str) -> list[tuple[Selected, dict[str, str]]]:
+    """The grid of environments with the dependency group of ``category`` selected."""
+    group = {"default": None, "develop": "dev"}.get(category, canonicalize_name(category))
+    chosen = Selected(groups=frozenset({group} if group else ()))
+    return [(chosen, env) for _, env in GRID]
+
+
 def _compare_with_pipenv(source: SourceFile, lines: list[str], category: str) -> None:
     ours = [d for d in source.dependencies if d.groups == (category,)]
     pinned: dict[str, Dependency] = {d.name: d for d in ours if d.kind is DependencyKind.PINNED}
@@ -69,7 +79,9 @@ def _compare_with_pipenv(source: SourceFile, lines: list[str], category: str) ->
     for name, (specifier, marker, hashes) in theirs.items():
         dep = pinned[name]
         assert str(dep.specifier) == specifier
-        assert (str(dep.marker) if dep.marker else None) == marker
+        # the category's own group selected, the marker means what pipenv prints
+        printed = Marker(marker) if marker else None
+        assert differences(dep.marker, printed, _selected(category)) == [], (name, dep.marker)
         assert sorted(str(h) for h in dep.hashes) == sorted(hashes)
     others = [d for d in ours if d.kind is not DependencyKind.PINNED]
     assert len(others) == len(direct)
@@ -292,3 +304,72 @@ def test_pipenv_lock_against_a_local_index(tmp_path: Path) -> None:
     assert by_key[("default", "gitdep")].kind is DependencyKind.VCS
     assert by_key[("default", "devtool")].index == index.url  # the second source, redacted
     assert by_key[("default", "alpha")].index == index.url
+
+
+# -- sections as dependency groups: develop is 'dev', a custom category is its own name -----------
+
+SECTIONS_LOCK = {
+    "_meta": {"sources": [{"name": "pypi", "url": "https://pypi.org/simple"}]},
+    "default": {
+        "shared": {"version": "==1.0", "markers": "sys_platform == 'win32'"},
+        "app": {"version": "==1.0"},
+    },
+    "develop": {
+        "shared": {"version": "==1.0"},
+        "pytest": {"version": "==8.0"},
+        "colorama": {"version": "==0.4", "markers": "os_name == 'nt' or python_version < '3.9'"},
+        "written": {
+            "version": "==1.0",
+            "markers": "('dev' in dependency_groups) and (os_name == 'nt')",
+        },
+    },
+    "Docs_Extra": {"sphinx": {"version": "==7.0", "markers": "python_version >= '3.10'"}},
+}
+
+
+def _section_markers() -> list[tuple[str, str, str | None]]:
+    source = parse_pipfile_lock(Path("Pipfile.lock"), json.dumps(SECTIONS_LOCK, indent=4))
+    assert source.problems == ()
+    return [(d.groups[0], d.name, str(d.marker) if d.marker else None) for d in source.dependencies]
+
+
+def test_sections_become_dependency_group_terms() -> None:
+    expected = [
+        ("default", "shared", "sys_platform == 'win32'"),
+        ("default", "app", None),
+        ("develop", "shared", "'dev' in dependency_groups"),
+        ("develop", "pytest", "'dev' in dependency_groups"),
+        ("develop", "colorama", "(os_name == 'nt' or python_version < '3.9') and "
+         "'dev' in dependency_groups"),
+        # a marker that names dependency groups already (pipenv writes some) is kept
+        ("develop", "written", "('dev' in dependency_groups) and (os_name == 'nt')"),
+        ("Docs_Extra", "sphinx", "python_version >= '3.10' and 'docs-extra' in dependency_groups"),
+    ]  # fmt: skip
+    assert _section_markers() == [
+        (group, name, str(Marker(text)) if text else None) for group, name, text in expected
+    ]
+
+
+@pytest.mark.parametrize(
+    ("groups", "windows", "linux"),
+    [
+        (None, {"shared", "app", "pytest", "colorama", "written", "sphinx"},
+         {"shared", "app", "pytest", "sphinx"}),
+        ((), {"shared", "app"}, {"app"}),
+        (("dev",), {"shared", "app", "pytest", "colorama", "written"}, {"shared", "app", "pytest"}),
+        (("docs-extra",), {"shared", "app", "sphinx"}, {"app", "sphinx"}),
+        (("develop",), {"shared", "app"}, {"app"}),  # pipenv's group is 'dev', as in its pylock
+    ],
+)  # fmt: skip
+def test_selection_narrows_a_pipfile_lock(
+    groups: tuple[str, ...] | None, windows: set[str], linux: set[str]
+) -> None:
+    from cg_action._targets import Selection, parse_target
+
+    text = json.dumps(SECTIONS_LOCK, indent=4)
+    dependencies = parse_pipfile_lock(Path("Pipfile.lock"), text).dependencies
+    selection = Selection.of(None, groups)
+    for target, expected in (("windows-amd64@3.12", windows), ("linux-x86_64@3.12", linux)):
+        chosen = parse_target(target).with_selection(selection)
+        # a package in two sections is checked where either entry installs: the union
+        assert {d.name for d in dependencies if chosen.accepts_marker(d.marker)} == expected
