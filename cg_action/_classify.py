@@ -176,7 +176,7 @@ def _other_index(dep: Dependency, context: Context) -> str | None:
     """The index the pin comes from when it is none of the run's: not the primary, remediated
     or fallback index, not PyPI, not one of Chainguard's Python indexes. None otherwise."""
     recorded = _recorded_index(dep)
-    if recorded is None or not dep.is_pinned:
+    if recorded is None:
         return None
     ours = {
         index_key(u)

@@ -11,7 +11,13 @@ from __future__ import annotations
 import pytest
 from packaging.utils import canonicalize_name
 
-from cg_action._classify import Context, Evidence, counterpart_index, cuda_variant
+from cg_action._classify import (
+    Context,
+    Evidence,
+    counterpart_for,
+    counterpart_index,
+    cuda_variant,
+)
 from cg_action._models import (
     Absent,
     Artifact,
@@ -226,3 +232,16 @@ def test_a_pytorch_file_url_names_the_index_when_the_lock_records_none() -> None
     served = _torch(TORCH_WHEEL, digest="c" * 64)
     result = verdict(d, Evidence(primary=primary, counterparts={CU128: served}))
     assert result.status is Status.LOCKED_UPSTREAM
+
+
+def test_a_declared_range_from_pytorchs_index_is_asked_of_the_counterpart_too() -> None:
+    # pyproject.toml with [tool.uv.sources] torch = { index = "pytorch-cu128" } and no lock
+    declared = dep(">=2.6", name="torch", index=PYTORCH)
+    primary = Absent(name=canonicalize_name("torch"), index_url=CG)
+    served = _torch(TORCH_WHEEL, "torch-2.6.0+cu128-cp311-cp311-manylinux_2_28_x86_64.whl")
+    context = Context(primary_url=CG, fallback_url=PYPI)
+    assert counterpart_for(declared, context) == CU128
+    result = verdict(declared, Evidence(primary=primary, counterparts={CU128: served}), context)
+    assert result.status is Status.LOCKED_UPSTREAM  # the declaration names PyTorch's index
+    assert result.version is not None
+    assert str(result.version) == "2.7.0+cu128"
