@@ -77,7 +77,7 @@ environment:
   CG_ACTION_INDEX_URL, CG_ACTION_FAIL_ON, CG_ACTION_NO_FALLBACK=true; PATH ... from
   CG_ACTION_PATHS and --target from CG_ACTION_TARGETS (comma or space separated);
   --extras and --groups from CG_ACTION_EXTRAS and CG_ACTION_GROUPS; --report-file from
-  CG_ACTION_REPORT_FILES.
+  CG_ACTION_REPORT_FILES; --counterpart-index from CG_ACTION_COUNTERPART_INDEXES.
   Credentials: CHAINGUARD_PYTHON_IDENTITY_ID and CHAINGUARD_PYTHON_TOKEN; .netrc from NETRC.
   In GitHub Actions (GITHUB_ACTIONS=true) the format defaults to github, and the job summary,
   step outputs and pull request comment (GITHUB_TOKEN) are written too.
