@@ -157,13 +157,13 @@ STATUS_TABLE: Mapping[Status, StatusRow] = {
         output="missing",
     ),
     Status.NOT_INDEXED: StatusRow(
-        title="Not checked (URL, VCS, path or editable)",
+        title="Not checked (URL, VCS, path, editable or another index)",
         icon=":link:",
         severity=5,
         sarif_level="note",
         sarif_help=(
-            "A URL, VCS, path or editable dependency: no index is asked, so its origin is not "
-            "checked."
+            "A URL, VCS, path or editable dependency, or a pin a lock takes from another index "
+            "that has no Chainguard counterpart: its origin is not checked against Chainguard."
         ),
         output="not-indexed",
     ),

@@ -173,6 +173,14 @@ def _result(report: Report, finding: Finding) -> JsonObject:
                 str(finding.remediated_version) if finding.remediated_version is not None else None
             ),
             "blocked_reason": finding.blocked_reason,
+            "held_back": (
+                {
+                    "uploaded": finding.held_back.uploaded.isoformat(),
+                    "cooldown_days": finding.held_back.cooldown_days,
+                }
+                if finding.held_back is not None
+                else None
+            ),
             "ignored": (
                 {"reason": finding.ignored.reason, "source": finding.ignored.source}
                 if finding.ignored is not None

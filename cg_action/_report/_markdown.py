@@ -287,8 +287,6 @@ def _row(report: Report, links: _Links, finding: Finding) -> str:
         display_path(report, dep.location.path, prefix=links.prefix), dep.location.line
     )
     details = finding.message
-    if finding.available_versions:
-        details += "; available: " + ", ".join(str(v) for v in finding.available_versions)
     if finding.remediated_version is not None:
         details += f"; remediated: {finding.remediated_version}"
     if finding.blocked_reason:

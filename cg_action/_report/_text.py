@@ -195,8 +195,6 @@ def _finding_line(report: Report, finding: Finding, *, color: bool) -> str:
     line = f"{_where(report, dep)}: {printable(requirement_text(dep))} → {status}: "
     line += printable(finding.message)
     extra: list[str] = []
-    if finding.status in (Status.MISSING, Status.FALLBACK) and finding.available_versions:
-        extra.append("available: " + ", ".join(str(v) for v in finding.available_versions))
     if finding.remediated_version is not None:
         extra.append(f"remediated: {finding.remediated_version}")
     if finding.blocked_reason:

@@ -83,6 +83,12 @@ def test_a_new_release_is_held_back_and_an_old_one_is_a_plain_fallback(
     assert "2 days ago" in fresh
     assert "wait for it rather than change the pin" in fresh
     assert "cooldown" not in by_name["old"]["message"]
+    # the JSON field a pull request's automation can read
+    held = by_name["fresh"]["held_back"]
+    assert held["cooldown_days"] == 7
+    uploaded = dt.datetime.fromisoformat(held["uploaded"])
+    assert dt.timedelta(days=1) < dt.datetime.now(dt.timezone.utc) - uploaded < dt.timedelta(days=3)
+    assert by_name["old"]["held_back"] is None
 
 
 def test_the_cooldown_comes_from_the_option_or_the_environment(

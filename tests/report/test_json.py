@@ -53,6 +53,7 @@ RESULT_KEYS = {
     "platform_gaps",
     "remediated_version",
     "blocked_reason",
+    "held_back",
     "ignored",
     "changed",
     "failing",
