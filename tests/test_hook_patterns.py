@@ -19,6 +19,7 @@ from cg_action._formats_table import (
     Hook,
     hook_files_regex,
     kind_in_repository,
+    main,
     with_hook_files,
 )
 from cg_action._rewrite._interface import ConfigFormat
@@ -314,3 +315,16 @@ EXPECTED = {
 def test_the_rule_for_names(path: str, kind: str | None) -> None:
     found = kind_in_repository(path)
     assert (found.name if found else None) == kind
+
+
+def test_the_script_prints_the_regexes_and_writes_the_hooks_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stale = tmp_path / ".pre-commit-hooks.yaml"
+    text = HOOKS_FILE.read_bytes().decode("utf-8")
+    stale.write_bytes(re.sub(r"(?m)^(\s+files: ).*$", r"\1x", text).replace("\n", "\r\n").encode())
+    assert main(["--write-hooks", str(stale)]) == 0
+    assert stale.read_bytes() == text.replace("\n", "\r\n").encode()  # line endings kept
+    assert main(["--hook-regex"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [f"{hook}: {hook_files_regex(hook)}" for hook in Hook]
