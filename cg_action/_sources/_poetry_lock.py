@@ -13,9 +13,19 @@ What each package becomes:
 - ``type = "url"``: URL; ``"file"``: PATH; ``"directory"``: PATH, or EDITABLE when
   ``develop = true``.
 
-Every package gets ``version``, ``specifier == "==<version>"`` and ``is_locked``. A table of
-markers per group becomes one marker: the ``or`` of the groups' markers, or no marker when a
-group installs the package unconditionally. A package's line is its ``[[package]]`` header.
+Every package gets ``version``, ``specifier == "==<version>"`` and ``is_locked``. A package's
+line is its ``[[package]]`` header.
+
+Groups narrow the package for ``--groups`` as PEP 751 lock terms: its marker is the ``or``,
+over its groups, of the group's term (``'dev' in dependency_groups``, the name normalized;
+none for ``main``, which is always installed) and the group's marker (the one ``markers``
+string, or the group's entry in a table of markers per group; a group without one installs
+the package wherever the group is installed). A package of ``main`` installed everywhere has
+no marker. Lock 1.x's ``category`` is its one group. Extras need nothing more: lock 2.1
+writes ``extra == "cli"`` into the markers of what only an extra installs, which a target
+evaluates for its selected extras. Locks before 2.1 record neither extras nor markers per
+package (``poetry export`` walks the dependency graph for them): their groups narrow, their
+extras do not. A group name that cannot be a PEP 508 name adds no term.
 Problems within one package are collected in ``SourceFile.problems`` and that package is
 skipped (or, for an unreadable marker, kept without it); problems with the file as a whole
 raise ParseError.
@@ -24,6 +34,7 @@ raise ParseError.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -77,6 +88,8 @@ logger = logging.getLogger(__name__)
 KNOWN_LOCK_MAJORS = frozenset({1, 2})
 _NEWEST_KNOWN = (2, 1)
 _DEFAULT_LOCK_VERSION = "1.0"  # what Poetry assumes when [metadata] has no lock-version
+_MAIN = "main"  # the project's own dependencies: always installed
+_GROUP_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
 
 
 def parse_poetry_lock(path: Path, text: str | None = None) -> SourceFile:
@@ -327,22 +340,50 @@ def _groups(table: Mapping[str, Any], where: Where) -> tuple[str, ...]:
 def _marker(
     table: Mapping[str, Any], groups: tuple[str, ...], where: Where, problems: list[Problem]
 ) -> Marker | None:
-    """The package's marker: a string, or a table of one marker per group (combined)."""
-    if "markers" not in table:
-        return None
+    """The package's marker with its groups: for each group, the group's term and its marker
+    (the one string, or the group's entry in a table of markers per group); the ``or`` of them.
+
+    ``main`` needs no term; a group without a marker in the table installs the package wherever
+    the group is installed. An unreadable marker is a problem and the package keeps none.
+    """
     markers_where = where.child("markers")
-    value = table["markers"]
+    value = table.get("markers")
+    per_group: Mapping[str, Any] = {}
+    shared: Marker | None = None
     if isinstance(value, str):
-        return _one_marker(value, markers_where, problems)
-    per_group = expect_table(value, markers_where)
-    texts: list[str] = []
-    for group, text in per_group.items():
-        texts.append(expect_str(text, markers_where.child(group)))
-    if any(group not in per_group for group in groups) or not texts:
-        return None  # some group installs it wherever the group is installed
-    if len(texts) == 1:
-        return _one_marker(texts[0], markers_where, problems)
-    return _one_marker(" or ".join(f"({t})" for t in texts), markers_where, problems)
+        shared = _one_marker(value, markers_where, problems)
+        if shared is None:
+            return None
+    elif value is not None:
+        per_group = expect_table(value, markers_where)
+    branches: list[str] = []
+    for group in dict.fromkeys((*groups, *per_group)):
+        marker = shared
+        if group in per_group:
+            marker = _one_marker(
+                expect_str(per_group[group], markers_where.child(group)), markers_where, problems
+            )
+            if marker is None:
+                return None
+        term = _group_term(group)
+        if term is None and marker is None:
+            return None  # installed everywhere, whatever is selected
+        parts = [f"({marker})" if marker is not None else "", term or ""]
+        branches.append(" and ".join(part for part in parts if part))
+    if not branches:
+        return shared
+    if len(branches) == 1:
+        return Marker(branches[0])
+    return Marker(" or ".join(f"({branch})" for branch in branches))
+
+
+def _group_term(group: str) -> str | None:
+    """``'dev' in dependency_groups`` for a group; None for ``main`` (always installed) and for
+    a name that cannot be a group's (its packages are then checked whatever is selected)."""
+    name = canonicalize_name(group)
+    if name == _MAIN or not _GROUP_NAME.match(group):
+        return None
+    return f"'{name}' in dependency_groups"
 
 
 def _one_marker(text: str, where: Where, problems: list[Problem]) -> Marker | None:

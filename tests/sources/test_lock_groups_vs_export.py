@@ -144,3 +144,66 @@ def test_pipfile_sections_and_categories_agree_with_pipenv(
     result = compare(demo / "Pipfile.lock", tmp_path / "demo")
     assert result.compared >= 15
     assert not result.differing, _report(result)
+
+
+# -- poetry.lock -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def poetry_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.lockgen._poetry_groups import export_works
+
+    home = tmp_path_factory.mktemp("poetry-home")
+    why = export_works(home)
+    if why is not None:
+        pytest.skip(f"poetry export cannot run here (poetry-plugin-export, test extra): {why}")
+    return home
+
+
+def test_poetry_groups_and_extras_agree_with_poetry_export(
+    tmp_path: Path, poetry_home: Path
+) -> None:
+    from tests.lockgen._poetry import poetry_lock
+    from tests.lockgen._poetry_groups import compare, selections, write_groups_project
+    from tests.lockgen._uv_markers import build_index
+
+    project = tmp_path / "project"
+    with pypiserver(build_index(tmp_path / "index")) as index:
+        write_groups_project(project, index.url)
+        lock = poetry_lock(project, poetry_home)
+    assert 'lock-version = "2.1"' in lock.read_text()
+    labels = [label for label, _, _ in selections(project)]
+    assert labels == [
+        "all", "none", "extra cli", "extra data", "group dev", "group docs", "group test",
+    ]  # fmt: skip
+    result = compare(project, poetry_home)
+    assert len(result.packages) >= 20
+    assert result.compared == len(result.packages) * len(labels)
+    assert not result.differing, _report(result)
+
+
+def test_poetry_demo_lock_agrees_with_poetry_export(tmp_path: Path, poetry_home: Path) -> None:
+    """The demo project of the Poetry generator: url and directory packages, two groups."""
+    from tests.lockgen._pip_compile import make_demo_packages
+    from tests.lockgen._poetry import make_demo_project, poetry_lock
+    from tests.lockgen._poetry_groups import compare
+
+    project = tmp_path / "project"
+    with pypiserver(make_demo_packages(tmp_path / "packages")) as index:
+        make_demo_project(project, index.url, tmp_path, with_git=False)
+        poetry_lock(project, poetry_home)
+    result = compare(project, poetry_home)
+    assert result.compared >= 10
+    assert not result.differing, _report(result)
+
+
+def test_poetry_corpus_lock_agrees_with_poetry_export(tmp_path: Path, poetry_home: Path) -> None:
+    """Poetry's own lock (lock 2.1: 78 packages, markers per group, 5 groups)."""
+    from tests.lockgen._poetry_groups import compare
+
+    project = tmp_path / "poetry"
+    shutil.copytree(CORPUS / "realworld" / "python-poetry+poetry@f46702336862", project)
+    result = compare(project, poetry_home)
+    assert len(result.packages) >= 75
+    assert result.compared >= 6 * 75
+    assert not result.differing, _report(result)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.markers import Marker
@@ -21,6 +22,7 @@ from cg_action._sources._poetry_lock import parse_poetry_lock
 from cg_action._toml import tomllib
 from tests._servers import pypiserver
 from tests._wheels import sha256_file
+from tests.lockgen._marker_grid import Selected, differences, environments
 from tests.lockgen._pip_compile import make_demo_packages
 from tests.lockgen._poetry import make_demo_project, poetry_lock, poetry_show
 
@@ -81,6 +83,40 @@ def test_demo_lock_matches_poetry_reading(data_dir: Path) -> None:
             assert (path.parent / dep.url).resolve() == Path(str(source_url)).resolve()
 
 
+GRID = environments(">=3.9")
+NEVER = Marker("python_full_version < '0'")
+
+
+def _check_groups_meaning(marker: Marker | None, table: dict[str, Any]) -> None:
+    """For no group and for each group alone, ``marker`` means what Poetry installs: the
+    package wherever the marker of ``main`` or of the selected group holds (a group without a
+    marker: everywhere), nowhere when it is in neither."""
+    groups = [canonicalize_name(g) for g in table["groups"]]
+    raw = table.get("markers")
+    per_group: dict[str, str] = (
+        {canonicalize_name(g): m for g, m in raw.items()} if isinstance(raw, dict) else {}
+    )
+
+    def of(group: str) -> Marker | None:
+        if isinstance(raw, str):
+            return Marker(raw)
+        return Marker(per_group[group]) if group in per_group else None
+
+    for selected in [None, *(g for g in groups if g != "main")]:
+        chosen = [g for g in groups if g in ("main", selected)]
+        wanted = [of(g) for g in chosen]
+        expected = (
+            NEVER
+            if not wanted
+            else None
+            if None in wanted
+            else Marker(" or ".join(f"({m})" for m in wanted))
+        )
+        chosen_groups = frozenset({selected}) if selected else frozenset()
+        grid = [(Selected(groups=chosen_groups), env) for _, env in GRID]
+        assert differences(marker, expected, grid) == [], (table["name"], selected, marker)
+
+
 def test_demo_lock_lines_groups_and_markers(data_dir: Path) -> None:
     path = data_dir / DEMO
     text = path.read_text()
@@ -93,13 +129,7 @@ def test_demo_lock_lines_groups_and_markers(data_dir: Path) -> None:
         assert lines[dep.location.line - 1] == "[[package]]"
         assert lines[dep.location.line] == f'name = "{table["name"]}"'
         assert dep.groups == tuple(table["groups"])
-        markers = table.get("markers")
-        if isinstance(markers, dict) and set(markers) >= set(table["groups"]):
-            assert dep.marker == Marker(" or ".join(f"({m})" for m in markers.values()))
-        elif isinstance(markers, dict):
-            assert dep.marker is None  # one group installs it without condition
-        elif isinstance(markers, str):
-            assert dep.marker == Marker(markers)
+        _check_groups_meaning(dep.marker, table)
     # the demo has a package that two groups want under two different markers
     assert any(
         isinstance(t.get("markers"), dict) and len(t["markers"]) > 1 for t in data["package"]
@@ -358,3 +388,104 @@ def test_poetry_lock_against_a_local_index(tmp_path: Path) -> None:
     gitdep = next(d for d in source.dependencies if d.name == "gitdep")
     assert gitdep.url is not None
     assert gitdep.url.startswith("git+file://")
+
+
+# -- groups: Poetry 2 records them per package; a marker names them for --groups ---------------
+
+GROUPS_LOCK = """\
+[[package]]
+name = "core"
+version = "1"
+groups = ["main"]
+markers = "sys_platform == 'win32'"
+files = []
+
+[[package]]
+name = "dev-only"
+version = "1"
+groups = ["dev"]
+files = []
+
+[[package]]
+name = "shared"
+version = "1"
+groups = ["main", "dev"]
+markers = {main = "extra == 'cli'", dev = "os_name == 'nt'"}
+files = []
+
+[[package]]
+name = "tests-win"
+version = "1"
+groups = ["dev", "Test_Suite"]
+markers = {Test_Suite = "sys_platform == 'win32'"}
+files = []
+
+[[package]]
+name = "docs-win"
+version = "1"
+groups = ["docs"]
+markers = "sys_platform == 'win32'"
+files = []
+
+[metadata]
+lock-version = "2.1"
+"""
+
+
+def _poetry_markers(text: str) -> dict[str, str | None]:
+    source = parse_poetry_lock(Path("poetry.lock"), text)
+    assert source.problems == ()
+    return {d.name: (str(d.marker) if d.marker else None) for d in source.dependencies}
+
+
+def test_groups_become_marker_terms() -> None:
+    expected = {
+        "core": "sys_platform == 'win32'",
+        "dev-only": "'dev' in dependency_groups",
+        "shared": "extra == 'cli' or (os_name == 'nt' and 'dev' in dependency_groups)",
+        "tests-win": "'dev' in dependency_groups or "
+        "(sys_platform == 'win32' and 'test-suite' in dependency_groups)",
+        "docs-win": "sys_platform == 'win32' and 'docs' in dependency_groups",
+    }
+    assert _poetry_markers(GROUPS_LOCK) == {
+        name: str(Marker(text)) if text else None for name, text in expected.items()
+    }
+
+
+def test_lock_1_categories_are_groups() -> None:
+    text = (
+        '[[package]]\nname = "a"\nversion = "1"\ncategory = "main"\n\n'
+        '[[package]]\nname = "b"\nversion = "1"\ncategory = "dev"\nmarkers = "os_name == \'nt\'"\n'
+        '\n[metadata]\nlock-version = "1.1"\n[metadata.files]\na = []\nb = []\n'
+    )
+    assert _poetry_markers(text) == {
+        "a": None,
+        "b": str(Marker("os_name == 'nt' and 'dev' in dependency_groups")),
+    }
+
+
+@pytest.mark.parametrize(
+    ("extras", "groups", "windows", "linux"),
+    [
+        (None, None, {"core", "dev-only", "shared", "tests-win", "docs-win"},
+         {"dev-only", "shared", "tests-win"}),
+        ((), (), {"core"}, set()),
+        (("cli",), (), {"core", "shared"}, {"shared"}),
+        ((), ("dev",), {"core", "dev-only", "shared", "tests-win"}, {"dev-only", "tests-win"}),
+        ((), ("test-suite",), {"core", "tests-win"}, set()),
+        ((), ("docs",), {"core", "docs-win"}, set()),
+    ],
+)  # fmt: skip
+def test_selection_narrows_a_poetry_lock(
+    extras: tuple[str, ...] | None,
+    groups: tuple[str, ...] | None,
+    windows: set[str],
+    linux: set[str],
+) -> None:
+    from cg_action._targets import Selection, parse_target
+
+    dependencies = parse_poetry_lock(Path("poetry.lock"), GROUPS_LOCK).dependencies
+    selection = Selection.of(extras, groups)
+    for target, expected in (("windows-amd64@3.12", windows), ("linux-x86_64@3.12", linux)):
+        chosen = parse_target(target).with_selection(selection)
+        assert {d.name for d in dependencies if chosen.accepts_marker(d.marker)} == expected
