@@ -23,9 +23,10 @@ string, or the group's entry in a table of markers per group; a group without on
 the package wherever the group is installed). A package of ``main`` installed everywhere has
 no marker. Lock 1.x's ``category`` is its one group. Extras need nothing more: lock 2.1
 writes ``extra == "cli"`` into the markers of what only an extra installs, which a target
-evaluates for its selected extras. Locks before 2.1 record neither extras nor markers per
-package (``poetry export`` walks the dependency graph for them): their groups narrow, their
-extras do not. A group name that cannot be a PEP 508 name adds no term.
+evaluates for its selected extras. Older locks record no markers per package (``poetry
+export`` walks the dependency graph from pyproject.toml for them, which this reader does not):
+lock 1.x's categories narrow, lock 2.0 records no groups, and neither narrows its extras. A
+group name that cannot be a PEP 508 name adds no term.
 Problems within one package are collected in ``SourceFile.problems`` and that package is
 skipped (or, for an unreadable marker, kept without it); problems with the file as a whole
 raise ParseError.
