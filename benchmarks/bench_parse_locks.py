@@ -16,10 +16,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from cg_action._compat import tomllib
 from cg_action._models import SourceFile
 from cg_action._sources._pdm_lock import parse_pdm_lock
 from cg_action._sources._uv_lock import parse_uv_lock
+from cg_action._toml import tomllib
 
 TAGS = [
     "cp312-cp312-manylinux_2_28_x86_64",
