@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from packaging.markers import InvalidMarker, Marker
+from packaging.markers import Marker
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
@@ -32,7 +32,8 @@ from cg_action._models import (
     Location,
     SourceFile,
 )
-from cg_action._sources._pyproject import TextLocator, url_kind
+from cg_action._sources._pep508 import VCS_SCHEMES, all_of, parse_marker, url_kind, vcs_url
+from cg_action._sources._pyproject import TextLocator
 from cg_action._sources._typed import (
     Where,
     excerpt,
@@ -43,7 +44,6 @@ from cg_action._sources._typed import (
     get_optional_str,
     load_toml,
     parse_name,
-    parser_message,
     read_text,
     specifier_kind,
 )
@@ -65,7 +65,6 @@ _MARKER_KEYS = (
     "implementation_name",
     "implementation_version",
 )
-_VCS_KEYS = ("git", "hg", "svn", "bzr")
 _OPERATORS = ("<", ">", "=", "!", "~")
 
 
@@ -164,14 +163,6 @@ def _specifier(raw: str, where: Where) -> SpecifierSet:
         ) from exc
 
 
-def _marker(text: str, where: Where) -> Marker:
-    try:
-        return Marker(text)
-    except InvalidMarker as exc:
-        message = parser_message(exc)
-        raise where.error(f"{excerpt(text)} is not a valid marker ({message}); fix it") from exc
-
-
 def _dependency(
     key: str,
     value: object,
@@ -201,19 +192,16 @@ def _dependency(
         canonicalize_name(expect_str(extra, where.child("extras").child(i)))
         for i, extra in enumerate(expect_list(table.get("extras", []), where.child("extras")))
     )
-    markers: list[str] = []
+    markers: list[Marker] = []
     if "markers" in table:
-        markers.append(str(_marker(expect_str(table["markers"], where.child("markers")), where)))
+        markers.append(parse_marker(expect_str(table["markers"], where.child("markers")), where))
     for marker_key in _MARKER_KEYS:
         if marker_key in table:
             condition = expect_str(table[marker_key], where.child(marker_key)).strip()
             if not condition.startswith(_OPERATORS):
                 condition = f"== {condition!r}"
-            markers.append(str(_marker(f"{marker_key} {condition}", where.child(marker_key))))
-    marker = None
-    if markers:
-        joined = markers[0] if len(markers) == 1 else " and ".join(f"({m})" for m in markers)
-        marker = _marker(joined, where)
+            markers.append(parse_marker(f"{marker_key} {condition}", where.child(marker_key)))
+    marker = all_of(markers)
     index = None
     if "index" in table:
         index_name = expect_str(table["index"], where.child("index"))
@@ -227,14 +215,10 @@ def _dependency(
     editable = "editable" in table and expect_bool(table["editable"], where.child("editable"))
     url: str | None = None
     kind: DependencyKind | None = None
-    for vcs in _VCS_KEYS:
+    for vcs in VCS_SCHEMES:
         if vcs in table:
             url = expect_str(table[vcs], where.child(vcs))
-            if not url.startswith(f"{vcs}+"):
-                url = f"{vcs}+{url}"
-            ref = get_optional_str(table, "ref", where)
-            if ref:
-                url += f"@{ref}"
+            url = vcs_url(vcs, url, ref=get_optional_str(table, "ref", where) or None)
             kind = DependencyKind.VCS
             break
     else:

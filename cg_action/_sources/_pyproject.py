@@ -34,12 +34,19 @@ from pathlib import Path
 from typing import Any
 
 from packaging.markers import InvalidMarker, Marker
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 
 from cg_action._errors import ParseError, Problem
 from cg_action._models import Dependency, DependencyKind, FileFormat, Location, SourceFile
+from cg_action._sources._pep508 import (
+    VCS_SCHEMES,
+    all_of,
+    dependency_from_requirement,
+    parse_marker,
+    vcs_url,
+)
 from cg_action._sources._poetry_constraint import (
     InvalidPoetryConstraint,
     poetry_alternatives,
@@ -59,16 +66,10 @@ from cg_action._sources._typed import (
     specifier_kind,
 )
 
-__all__ = [
-    "TextLocator",
-    "parse_pyproject",
-    "requirement_to_dependency",
-    "url_kind",
-]
+__all__ = ["TextLocator", "parse_pyproject"]
 
 logger = logging.getLogger(__name__)
 
-_VCS_SCHEMES = ("git", "hg", "svn", "bzr")
 # The members of a [tool.uv.sources] entry and of an index entry that cg-action reads or that
 # change where a package comes from, with the type uv (or Poetry) reads them as.
 _UV_SOURCE_TYPES: dict[str, Callable[[object, Where], object]] = {
@@ -86,54 +87,7 @@ _INDEX_TYPES: dict[str, Callable[[object, Where], object]] = {
 PYPI_SIMPLE = "https://pypi.org/simple/"
 
 
-# -- shared helpers (also used by the Pipfile reader) --------------------------------------
-
-
-def url_kind(url: str) -> DependencyKind:
-    """The kind of a direct reference: VCS by its scheme, a local path, or a remote URL."""
-    scheme, found, _ = url.partition("://")
-    scheme = scheme.lower()
-    if found and (scheme in _VCS_SCHEMES or scheme.split("+")[0] in _VCS_SCHEMES):
-        return DependencyKind.VCS
-    if scheme == "file" or not found:
-        return DependencyKind.PATH
-    return DependencyKind.URL
-
-
-def requirement_to_dependency(
-    raw: str, *, location: Location, groups: tuple[str, ...] = ()
-) -> Dependency:
-    """A PEP 508 requirement string as a dependency; ValueError when it is not one."""
-    try:
-        requirement = Requirement(raw)
-    except InvalidRequirement as exc:
-        raise ValueError(str(exc).splitlines()[0]) from exc
-    marker = requirement.marker
-    extras = frozenset(canonicalize_name(extra) for extra in requirement.extras)
-    name = canonicalize_name(requirement.name)
-    if requirement.url:
-        return Dependency(
-            name=name,
-            display_name=requirement.name,
-            kind=url_kind(requirement.url),
-            location=location,
-            extras=extras,
-            marker=marker,
-            url=requirement.url,
-            groups=groups,
-        )
-    kind, version = specifier_kind(requirement.specifier)
-    return Dependency(
-        name=name,
-        display_name=requirement.name,
-        kind=kind,
-        location=location,
-        specifier=requirement.specifier,
-        version=version,
-        extras=extras,
-        marker=marker,
-        groups=groups,
-    )
+# -- where things stand in the text (also used by the Pipfile reader) ---------------------
 
 
 class TextLocator:
@@ -214,15 +168,6 @@ class StringCursor:
                 return line
             line, column = line + 1, 0
         return None
-
-
-def _marker_and(markers: Iterable[Marker | None]) -> Marker | None:
-    present = [m for m in markers if m is not None]
-    if not present:
-        return None
-    if len(present) == 1:
-        return present[0]
-    return Marker(" and ".join(f"({m})" for m in present))
 
 
 def python_marker(constraint: str) -> Marker | None:
@@ -320,7 +265,8 @@ class _Reader:
             if "@" not in text or "://" in text.split("@", 1)[0]:
                 return self.editable_without_name(text, where, groups)
         try:
-            dependency = requirement_to_dependency(text, location=location, groups=groups)
+            requirement = Requirement(text)
+            dependency = dependency_from_requirement(requirement, location=location, groups=groups)
         except ValueError as exc:
             self.problem(
                 where,
@@ -694,7 +640,7 @@ class _Reader:
         )
         markers: list[Marker | None] = []
         if "markers" in spec:
-            markers.append(_marker(expect_str(spec["markers"], where.child("markers")), where))
+            markers.append(parse_marker(expect_str(spec["markers"], where.child("markers")), where))
         if "python" in spec:
             python = expect_str(spec["python"], where.child("python"))
             try:
@@ -703,9 +649,9 @@ class _Reader:
                 raise where.child("python").error(f"{exc}; fix the constraint") from exc
         if "platform" in spec:
             platform = expect_str(spec["platform"], where.child("platform"))
-            markers.append(_marker(f"sys_platform == {platform!r}", where))
+            markers.append(parse_marker(f"sys_platform == {platform!r}", where))
         try:
-            marker = _marker_and(markers)
+            marker = all_of(markers)
         except InvalidMarker as exc:  # pragma: no cover - each part was parsed already
             raise where.error(f"cannot combine the markers: {parser_message(exc)}") from exc
         index = None
@@ -724,7 +670,7 @@ class _Reader:
             groups=groups,
             index=index,
         )
-        for vcs in _VCS_SCHEMES:
+        for vcs in VCS_SCHEMES:
             if vcs in spec:
                 url = _vcs_url(vcs, expect_str(spec[vcs], where.child(vcs)), spec)
                 return replace(base, kind=DependencyKind.VCS, url=url)
@@ -766,24 +712,15 @@ def _member(data: Mapping[str, Any], *path: str) -> object:
 
 
 def _vcs_url(vcs: str, url: str, spec: Mapping[str, Any]) -> str:
-    text = url if url.startswith(f"{vcs}+") else f"{vcs}+{url}"
-    for ref_key in ("rev", "tag", "branch", "ref"):
-        ref = spec.get(ref_key)
-        if isinstance(ref, str):
-            text += f"@{ref}"
-            break
+    """uv's and Poetry's ``git = "URL"`` with its ``rev``/``tag``/``branch``, ``subdirectory``."""
+    ref = next(
+        (spec[key] for key in ("rev", "tag", "branch", "ref") if isinstance(spec.get(key), str)),
+        None,
+    )
     subdirectory = spec.get("subdirectory")
-    if isinstance(subdirectory, str):
-        text += f"#subdirectory={subdirectory}"
-    return text
-
-
-def _marker(text: str, where: Where) -> Marker:
-    try:
-        return Marker(text)
-    except InvalidMarker as exc:
-        message = parser_message(exc)
-        raise where.error(f"{excerpt(text)} is not a valid marker ({message}); fix it") from exc
+    return vcs_url(
+        vcs, url, ref=ref, subdirectory=subdirectory if isinstance(subdirectory, str) else None
+    )
 
 
 def _poetry_spec(constraint: str, where: Where) -> SpecifierSet:

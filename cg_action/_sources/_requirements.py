@@ -81,12 +81,18 @@ from cg_action._models import (
     SourceFile,
     Status,
 )
+from cg_action._sources._pep508 import (
+    VCS_SCHEMES,
+    dependency_from_requirement,
+    is_vcs_scheme,
+    url_kind,
+    url_scheme,
+)
 from cg_action._sources._typed import (
     excerpt,
     in_git_folder,
     read_text,
     redact_credentials,
-    specifier_kind,
     without_userinfo,
 )
 from cg_action._urls import split_credentials
@@ -128,7 +134,6 @@ _PLAIN_PIN = re.compile(
     re.IGNORECASE,
 )
 
-_VCS = ("git", "hg", "svn", "bzr")
 _URL_SCHEMES = frozenset({"http", "https", "file", "ftp"})
 _ARCHIVES = (
     ".whl",
@@ -481,32 +486,10 @@ def _parse_options(tokens: Sequence[str]) -> tuple[list[_Option], list[str]]:
     return options, errors
 
 
-def _scheme(text: str) -> str:
-    """The lower-case URL scheme of ``text`` ('' when it is not a URL)."""
-    try:
-        return urlsplit(text).scheme
-    except ValueError:
-        return ""
-
-
-def _is_vcs_scheme(scheme: str) -> bool:
-    return scheme.partition("+")[0] in _VCS and "+" in scheme
-
-
 def _is_url(text: str) -> bool:
     """Whether pip takes ``text`` as a URL (http, https, file, ftp or a VCS scheme)."""
-    scheme = _scheme(text)
-    return scheme in _URL_SCHEMES or _is_vcs_scheme(scheme)
-
-
-def _url_kind(url: str) -> DependencyKind:
-    """url, vcs or path, from the scheme of a direct reference."""
-    scheme = _scheme(url)
-    if _is_vcs_scheme(scheme) or scheme in _VCS:
-        return DependencyKind.VCS
-    if scheme in ("", "file") or len(scheme) == 1:  # no scheme, or a Windows drive letter
-        return DependencyKind.PATH
-    return DependencyKind.URL
+    scheme = url_scheme(text)
+    return scheme in _URL_SCHEMES or is_vcs_scheme(scheme)
 
 
 def _looks_like_path(text: str) -> bool:
@@ -615,7 +598,7 @@ def _detail(exc: BaseException) -> str:
 
 def _as_editable_url(text: str) -> str:
     """pip reads ``git://...`` after ``-e`` as ``git+git://...``."""
-    for vcs in _VCS:
+    for vcs in VCS_SCHEMES:
         if text.lower().startswith(f"{vcs}:"):
             return f"{vcs}+{text}"
     return text
@@ -623,7 +606,7 @@ def _as_editable_url(text: str) -> str:
 
 def _file_name_of(location: str) -> str:
     """The last path segment of a URL or path, without query and fragment."""
-    if _scheme(location) and len(_scheme(location)) > 1:
+    if url_scheme(location):
         try:
             tail = urlsplit(location).path
         except ValueError:
@@ -636,13 +619,13 @@ def _file_name_of(location: str) -> str:
 
 def _local_path(location: str, base: Path) -> Path | None:
     """The local file or directory a path or ``file:`` URL names (relative to ``base``)."""
-    scheme = _scheme(location)
+    scheme = url_scheme(location)
     if scheme == "file":
         try:
             raw = unquote(urlsplit(location).path)
         except ValueError:
             return None
-    elif scheme and len(scheme) > 1:
+    elif scheme:
         return None
     else:
         raw = location.split("#", 1)[0]
@@ -1113,33 +1096,20 @@ class _Reader:
     def _from_requirement(
         self, requirement: Requirement, marker: Marker | None, location: Location
     ) -> Dependency:
-        """A dependency from a PEP 508 requirement, read as written (``${VAR}`` stays)."""
-        name = canonicalize_name(requirement.name)
-        extras = frozenset(canonicalize_name(e) for e in requirement.extras)
-        if marker is None:
-            marker = requirement.marker
-        if requirement.url is not None:
-            guess = _guess_from_file_name(_file_name_of(requirement.url))
-            return Dependency(
-                name=name,
-                display_name=requirement.name,
-                kind=_url_kind(self.variables.expand(requirement.url).text),
-                location=location,
-                version=guess.version if guess is not None else None,
-                extras=extras,
-                marker=marker,
-                url=without_userinfo(requirement.url),
-            )
-        kind, version = specifier_kind(requirement.specifier)
-        return Dependency(
-            name=name,
-            display_name=requirement.name,
-            kind=kind,
+        """A dependency from a PEP 508 requirement, read as written (``${VAR}`` stays).
+
+        A direct reference's ``${VAR}`` is expanded only to tell its kind; its version is the
+        one its wheel or sdist file name spells.
+        """
+        if requirement.url is None:
+            return dependency_from_requirement(requirement, location=location, marker=marker)
+        guess = _guess_from_file_name(_file_name_of(requirement.url))
+        return dependency_from_requirement(
+            requirement,
             location=location,
-            specifier=requirement.specifier,
-            version=version,
-            extras=extras,
             marker=marker,
+            url_as_read=self.variables.expand(requirement.url).text,
+            url_version=guess.version if guess is not None else None,
         )
 
     def _direct(
@@ -1179,23 +1149,23 @@ class _Reader:
                 f"the #egg= fragment {_quote(fragment)} is not a plain project name and pip "
                 "rejects it; write 'name @ URL' instead",
             )
-        scheme = _scheme(url)
+        scheme = url_scheme(url)
         if editable:
             kind = DependencyKind.EDITABLE
-            if _is_url(url) and not (_is_vcs_scheme(scheme) or scheme == "file"):
+            if _is_url(url) and not (is_vcs_scheme(scheme) or scheme == "file"):
                 self.problem(
                     here,
                     f"{_quote(written_url)} is not a valid editable requirement: use a local "
                     "path or a VCS URL (git+https://...)",
                 )
-            elif _is_vcs_scheme(scheme) and not guess.from_egg:
+            elif is_vcs_scheme(scheme) and not guess.from_egg:
                 self.problem(
                     here,
                     f"pip cannot tell the project name of {_quote(written_url)}; "
                     "write '-e name @ URL' or add '#egg=name'",
                 )
         elif _is_url(url):
-            kind = _url_kind(url)
+            kind = url_kind(url)
         else:
             kind = DependencyKind.PATH
         return Dependency(
@@ -1247,7 +1217,7 @@ class _Reader:
             self.problem(here, f"{shown}: {expanded.why_not()}; cg-action cannot read that file")
             return
         target = expanded.text
-        if len(_scheme(target)) > 1:
+        if url_scheme(target):
             self.problem(
                 here,
                 f"{shown} is not a local file; cg-action reads only files in the repository, "
