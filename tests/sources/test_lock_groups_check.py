@@ -1,0 +1,149 @@
+"""check --extras/--groups on pdm.lock, Pipfile.lock and poetry.lock, end to end.
+
+An index on 127.0.0.1 holds one Linux-only wheel of each package; the check runs for Windows,
+so a package the selection installs there has a platform gap and one it leaves out has none.
+Each lock has a package of the project's own dependencies (always installed), one of the
+``dev`` group and (pdm, Poetry) one only an extra ``cli`` installs.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cg_action._cli import main
+from tests._chainguard_like import chainguard_like, served
+from tests._wheels import make_wheel
+
+LINUX_TAG = "cp312-cp312-manylinux_2_28_x86_64"
+
+PDM_LOCK = """\
+[metadata]
+groups = ["default", "cli", "dev"]
+strategy = ["inherit_metadata"]
+lock_version = "4.5.0"
+
+[[package]]
+name = "alpha"
+version = "1.0.0"
+groups = ["default"]
+files = [{{file = "alpha-1.0.0-{tag}.whl", hash = "sha256:{alpha}"}}]
+
+[[package]]
+name = "beta"
+version = "1.0.0"
+groups = ["dev"]
+files = [{{file = "beta-1.0.0-{tag}.whl", hash = "sha256:{beta}"}}]
+
+[[package]]
+name = "gamma"
+version = "1.0.0"
+groups = ["cli"]
+files = [{{file = "gamma-1.0.0-{tag}.whl", hash = "sha256:{gamma}"}}]
+"""
+PDM_PYPROJECT = """\
+[project]
+name = "app"
+version = "0.1.0"
+dependencies = ["alpha"]
+[project.optional-dependencies]
+cli = ["gamma"]
+[dependency-groups]
+dev = ["beta"]
+"""
+POETRY_LOCK = """\
+[[package]]
+name = "alpha"
+version = "1.0.0"
+groups = ["main"]
+files = [{{file = "alpha-1.0.0-{tag}.whl", hash = "sha256:{alpha}"}}]
+
+[[package]]
+name = "beta"
+version = "1.0.0"
+groups = ["dev"]
+files = [{{file = "beta-1.0.0-{tag}.whl", hash = "sha256:{beta}"}}]
+
+[[package]]
+name = "gamma"
+version = "1.0.0"
+optional = true
+groups = ["main"]
+markers = "extra == \\"cli\\""
+files = [{{file = "gamma-1.0.0-{tag}.whl", hash = "sha256:{gamma}"}}]
+
+[extras]
+cli = ["gamma"]
+
+[metadata]
+lock-version = "2.1"
+python-versions = ">=3.10"
+content-hash = "0"
+"""
+
+
+@pytest.fixture(scope="module")
+def linux_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    """The index's URL and the sha256 of each project's one (Linux-only) wheel."""
+    folder = tmp_path_factory.mktemp("linux-only")
+    for name in ("alpha", "beta", "gamma"):
+        make_wheel(folder, name, "1.0.0", tag=LINUX_TAG)
+    files = served(folder)
+    with chainguard_like(files) as index:
+        yield index.url, {f.name: f.sha256 for f in files}
+
+
+def _write(project: Path, kind: str, digests: dict[str, str]) -> None:
+    project.mkdir(parents=True, exist_ok=True)
+    if kind == "pdm.lock":
+        (project / "pdm.lock").write_text(PDM_LOCK.format(tag=LINUX_TAG, **digests))
+        (project / "pyproject.toml").write_text(PDM_PYPROJECT)
+    elif kind == "poetry.lock":
+        (project / "poetry.lock").write_text(POETRY_LOCK.format(tag=LINUX_TAG, **digests))
+    else:
+        lock = {
+            "_meta": {"sources": [{"name": "pypi", "url": "https://pypi.org/simple"}]},
+            "default": {"alpha": {"version": "==1.0.0", "hashes": [f"sha256:{digests['alpha']}"]}},
+            "develop": {"beta": {"version": "==1.0.0", "hashes": [f"sha256:{digests['beta']}"]}},
+        }
+        (project / "Pipfile.lock").write_text(json.dumps(lock, indent=4))
+
+
+def _gaps(project: Path, kind: str, index_url: str, *options: str) -> dict[str, bool]:
+    out, err = io.StringIO(), io.StringIO()
+    argv = [
+        "check", str(project / kind), "--root", str(project), "--index-url", index_url,
+        "--no-fallback", "--no-cache", "--no-netrc", "--format", "json",
+        "--target", "windows-amd64@3.12", *options,
+    ]  # fmt: skip
+    code = main(argv, env={}, out=out, err=err)
+    assert code == 0, err.getvalue()
+    report: dict[str, Any] = json.loads(out.getvalue())
+    return {r["name"]: bool(r["platform_gaps"]) for r in report["results"]}
+
+
+@pytest.mark.parametrize("kind", ["pdm.lock", "poetry.lock", "Pipfile.lock"])
+def test_groups_and_extras_narrow_what_is_checked(
+    kind: str, tmp_path: Path, linux_only: tuple[str, dict[str, str]]
+) -> None:
+    url, digests = linux_only
+    _write(tmp_path, kind, digests)
+    has_extra = kind != "Pipfile.lock"
+    everything = {"alpha": True, "beta": True, **({"gamma": True} if has_extra else {})}
+    assert _gaps(tmp_path, kind, url) == everything
+    nothing = {name: name == "alpha" for name in everything}
+    assert _gaps(tmp_path, kind, url, "--groups", "none", "--extras", "none") == nothing
+    assert _gaps(tmp_path, kind, url, "--groups", "dev", "--extras", "none") == {
+        **nothing,
+        "beta": True,
+    }
+    if has_extra:
+        assert _gaps(tmp_path, kind, url, "--groups", "none", "--extras", "cli") == {
+            **nothing,
+            "gamma": True,
+        }
