@@ -8,10 +8,11 @@ user's own spelling matters (``display_name``) or where a value is opaque (URLs,
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from abc import abstractmethod
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, overload
 
 from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet
@@ -20,6 +21,7 @@ from packaging.version import Version
 
 from cg_action._compat import StrEnum
 from cg_action._errors import Problem
+from cg_action._urls import is_upstream_fallback_url
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -330,17 +332,99 @@ class IndexFile:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Release:
+    """What an index lists for one version, counted without reading its files one by one."""
+
+    files: int  # distribution files whose name carries this version
+    yanked: int = 0  # of which yanked (PEP 592)
+    upstream: int = 0  # of which under Chainguard's upstream fallback (``/python-upstream/``)
+
+
+def releases_of(files: Iterable[IndexFile]) -> dict[Version, Release]:
+    """The ``Release`` of each version that ``files`` carry (files without a version left out)."""
+    counts: dict[Version, list[int]] = {}
+    for file in files:
+        if file.version is not None:
+            count = counts.setdefault(file.version, [0, 0, 0])
+            count[0] += 1
+            count[1] += file.yanked
+            count[2] += is_upstream_fallback_url(file.url)
+    return {v: Release(files=f, yanked=y, upstream=u) for v, (f, y, u) in counts.items()}
+
+
+class FileListing(Sequence[IndexFile]):
+    """The files of a project page, in page order, made into ``IndexFile``s only when asked for.
+
+    A page of a large project lists tens of thousands of files; a check needs those of one or
+    two versions. ``of_version`` builds the files of one version, iterating builds them all;
+    ``len`` and ``releases`` are known without building any. Compares equal to any sequence of
+    the same files.
+    """
+
+    __slots__ = ()
+
+    @abstractmethod
+    def of_version(self, version: Version) -> tuple[IndexFile, ...]:
+        """The files of exactly this version, in page order."""
+
+    @property
+    @abstractmethod
+    def releases(self) -> Mapping[Version, Release]:
+        """The versions the files carry, each with its counts."""
+
+    @abstractmethod
+    def all(self) -> tuple[IndexFile, ...]:
+        """Every file, in page order."""
+
+    @overload
+    def __getitem__(self, index: int) -> IndexFile: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[IndexFile, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> IndexFile | tuple[IndexFile, ...]:
+        return self.all()[index]
+
+    def __iter__(self) -> Iterator[IndexFile]:
+        return iter(self.all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
+            return self.all() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.all())
+
+    def __repr__(self) -> str:
+        return repr(self.all())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IndexProject:
     """What an index serves for one project."""
 
     name: NormalizedName
     index_url: str  # the simple index root, without credentials
-    files: tuple[IndexFile, ...] = ()
+    # every file, in page order; a page read from an index gives a ``FileListing``, which builds
+    # them when they are asked for: ask ``files_for`` and ``releases`` rather than iterate
+    files: Sequence[IndexFile] = ()
     versions: tuple[Version, ...] = ()  # sorted; PEP 700 ``versions`` or taken from the files
 
     def files_for(self, version: Version) -> tuple[IndexFile, ...]:
         """The files of exactly this version (local labels included in the comparison)."""
-        return tuple(f for f in self.files if f.version == version)
+        files = self.files
+        if isinstance(files, FileListing):
+            return files.of_version(version)
+        return tuple(f for f in files if f.version == version)
+
+    @property
+    def releases(self) -> Mapping[Version, Release]:
+        """Each version the files carry, with how many files it has, yanked and upstream."""
+        files = self.files
+        if isinstance(files, FileListing):
+            return files.releases
+        return releases_of(files)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

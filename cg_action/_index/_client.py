@@ -40,7 +40,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from types import TracebackType
@@ -56,8 +56,10 @@ from cg_action._index._cache import (
     STORED_TYPE,
     CachedPage,
     PageCache,
+    asked_records,
     decode_project,
-    encode_project,
+    decode_summary,
+    encode_summary,
 )
 from cg_action._index._direct import (
     TIME_LIMIT_REASON,
@@ -76,9 +78,11 @@ from cg_action._index._retry import RETRY_STATUSES, backoff_delay, retry_after_s
 from cg_action._models import (
     Absent,
     ClientSettings,
+    FileListing,
     FileProbe,
     Found,
     IndexConfig,
+    IndexFile,
     ProjectAnswer,
     Unavailable,
 )
@@ -162,6 +166,17 @@ class _GaveUp(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _StoredPage:
+    """A stored page this client answered from: the files asked of it go beside it."""
+
+    token: str
+    fetched_at: float
+    files: Sequence[IndexFile]  # the project's files (a FileListing)
+    known: frozenset[str]  # the versions whose files were stored already
+    changed: bool  # revalidated: the time to store is new
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -327,6 +342,8 @@ class IndexClient:
         self._ssl_context: ssl.SSLContext | None = None
         self._auth_headers: dict[str, str | None] = {}
         self.requests_sent = 0  # every HTTP request, retries and redirects included
+        # the stored pages answered from, for the files asked of them (written at ``close``)
+        self._stored: dict[tuple[str, NormalizedName], _StoredPage] = {}
         # nothing this client asks outlasts this (time.monotonic()), whatever a server sends
         self._time_limit_at = time.monotonic() + settings.time_limit
 
@@ -342,7 +359,8 @@ class IndexClient:
         self.close()
 
     def close(self) -> None:
-        """Close the connections and stop the private event loop."""
+        """Keep the files asked of the stored pages; close the connections and stop the loop."""
+        self._store_asked_files()
         if self._runner is not None:
             for pool in self._pools.values():
                 self._runner.run(pool.aclose())
@@ -532,16 +550,81 @@ class IndexClient:
         return self._auth_headers[key]
 
     def _decode_entry(
-        self, entry: CachedPage, name: NormalizedName, index_url: str
+        self, entry: CachedPage, name: NormalizedName, index_url: str, *, revalidated: bool = False
     ) -> ProjectAnswer:
-        return decode_page(
-            status=entry.status,
-            body=entry.body,
-            content_type=entry.content_type,
-            page_url=entry.page_url,
-            name=name,
-            index_url=index_url,
+        """The answer a cached entry gives: from its summary and asked files when it has them
+        (the page itself is read only for a version not asked before), else from its body."""
+        if not entry.summary or entry.status != 200:
+            return decode_page(
+                status=entry.status,
+                body=entry.body,
+                content_type=entry.content_type,
+                page_url=entry.page_url,
+                name=name,
+                index_url=index_url,
+            )
+        try:
+            project = decode_summary(
+                entry.summary,
+                entry.asked,
+                name=name,
+                index_url=index_url,
+                read_page=lambda: self._stored_page_files(entry, name, index_url),
+            )
+        except PageError as exc:
+            return Unavailable(name=name, index_url=index_url, reason=redact_text(str(exc)))
+        self._stored[(index_url, name)] = _StoredPage(
+            token=entry.token,
+            fetched_at=entry.fetched_at,
+            files=project.files,
+            known=frozenset(entry.asked),
+            changed=revalidated,
         )
+        return Found(project=project)
+
+    def _stored_page_files(
+        self, entry: CachedPage, name: NormalizedName, index_url: str
+    ) -> FileListing:
+        """The files of the page a summary stands for, read from the cache (the entry's own
+        page, or the page stored since by another run)."""
+        cache = self._cache
+        if cache is not None:
+            body = cache.read_body(entry)
+            page = dataclasses.replace(entry, body=body) if body is not None else None
+            if page is None:
+                logger.info("the cached page of %s changed since it was read", name)
+                page = cache.reload(index_url, name)
+            if page is not None:
+                answer = decode_page(
+                    status=page.status,
+                    body=page.body,
+                    content_type=page.content_type,
+                    page_url=page.page_url,
+                    name=name,
+                    index_url=index_url,
+                )
+                if isinstance(answer, Found) and isinstance(answer.project.files, FileListing):
+                    return answer.project.files
+        raise IndexUnreachableError(
+            f"the cached page of {name} from {index_url} was removed or damaged while this run "
+            "read it: run again"
+        )
+
+    def _store_asked_files(self) -> None:
+        """Write, beside each stored page answered from, the files of the versions asked."""
+        cache = self._cache
+        if cache is None:
+            return
+        for (index_url, name), stored in self._stored.items():
+            if not isinstance(stored.files, FileListing):
+                continue
+            records = asked_records(stored.files)
+            if records is None or (not stored.changed and stored.known.issuperset(records)):
+                continue
+            cache.store_files(
+                index_url, name, token=stored.token, fetched_at=stored.fetched_at, files=records
+            )
+        self._stored.clear()
 
     async def _with_retries(self, attempt: Callable[[], Awaitable[T]], deadline: float) -> T:
         """Run ``attempt`` until it succeeds, retrying ``_Transient`` failures within bounds."""
@@ -720,25 +803,20 @@ class IndexClient:
     ) -> ProjectAnswer:
         """The answer a page response gives; a readable one is stored in the cache."""
         if result.not_modified and entry is not None:
-            page = CachedPage(
-                status=entry.status,
-                body=entry.body,
-                content_type=entry.content_type,
-                page_url=entry.page_url,
-                etag=entry.etag,
-                last_modified=entry.last_modified,
-                fetched_at=time.time(),
-            )
-        else:
-            page = CachedPage(
-                status=result.status,
-                body=result.body,
-                content_type=result.content_type,
-                page_url=result.page_url,
-                etag=result.etag,
-                last_modified=result.last_modified,
-                fetched_at=time.time(),
-            )
+            page = dataclasses.replace(entry, fetched_at=time.time())
+            answer = self._decode_entry(page, name, index_url, revalidated=True)
+            if not entry.summary and self._cache is not None and isinstance(answer, Found):
+                self._store(index_url, name, page, answer)  # an entry of the first format
+            return answer
+        page = CachedPage(
+            status=result.status,
+            body=result.body,
+            content_type=result.content_type,
+            page_url=result.page_url,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            fetched_at=time.time(),
+        )
         answer = self._decode_entry(page, name, index_url)
         if result.outside_index and (
             isinstance(answer, Absent) or (isinstance(answer, Found) and not answer.project.files)
@@ -751,13 +829,28 @@ class IndexClient:
                 reason=f"redirected outside the index to {result.page_url}, which answered {said}",
             )
         if self._cache is not None and not isinstance(answer, Unavailable):
-            if isinstance(answer, Found) and page.content_type != STORED_TYPE:
-                # keep the parsed project, not the page: a warm run then parses nothing
-                page = dataclasses.replace(
-                    page, body=encode_project(answer.project), content_type=STORED_TYPE
-                )
-            self._cache.store(index_url, name, page)
+            self._store(index_url, name, page, answer)
         return answer
+
+    def _store(
+        self, index_url: str, name: NormalizedName, page: CachedPage, answer: ProjectAnswer
+    ) -> None:
+        """Store a page read from the index, with its summary when it lists files."""
+        cache = self._cache
+        if cache is None:
+            return
+        if not isinstance(answer, Found) or not isinstance(answer.project.files, FileListing):
+            cache.store(index_url, name, page)
+            return
+        token = cache.store(index_url, name, page, summary=encode_summary(answer.project))
+        if token:
+            self._stored[(index_url, name)] = _StoredPage(
+                token=token,
+                fetched_at=page.fetched_at,
+                files=answer.project.files,
+                known=frozenset(),
+                changed=False,
+            )
 
     # -- project pages on one thread, without httpx (see ``_direct``) ---------------------------
 

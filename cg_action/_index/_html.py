@@ -30,8 +30,9 @@ from typing import Protocol
 from urllib.parse import urljoin
 
 from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
 
-from cg_action._index._files import PageError, build_file, versions_from
+from cg_action._index._files import Links, PageError, make_file
 from cg_action._models import IndexFile, IndexProject
 from cg_action._urls import redact_url
 
@@ -391,14 +392,16 @@ def _core_metadata(attrs: dict[str, str | None]) -> bool:
     return False
 
 
-def _file_from_anchor(anchor: _Anchor, base_url: str, name: NormalizedName) -> IndexFile | None:
+def _make_file(
+    anchor: _Anchor, url: str, fragment: str, filename: str, version: Version | None
+) -> IndexFile:
     attrs = anchor.attrs
     is_yanked = "data-yanked" in attrs
-    return build_file(
-        href=anchor.href,
-        base_url=base_url,
-        name=name,
-        text_filename="".join(anchor.text),
+    return make_file(
+        url=url,
+        fragment=fragment,
+        filename=filename,
+        version=version,
         requires_python=attrs.get("data-requires-python"),
         yanked=is_yanked,
         yanked_reason=(attrs.get("data-yanked") or None) if is_yanked else None,
@@ -425,12 +428,16 @@ def parse_html_page(
         raise PageError(f"unsupported simple API version {version!r} (this tool reads 1.x)")
     base_url = page_url
     if parser.base_href:
-        base_url = urljoin(page_url, parser.base_href)
-    files: list[IndexFile] = []
-    for anchor in parser.anchors:
-        found = _file_from_anchor(anchor, base_url, name)
-        if found is not None:
-            files.append(found)
+        try:
+            base_url = urljoin(page_url, parser.base_href)
+        except ValueError as exc:  # e.g. an unbalanced IPv6 bracket
+            raise PageError(f"the page's <base href> is not a URL ({exc})") from None
+    links: Links[_Anchor] = Links(name, base_url)
+    links.add_all(
+        (anchor, anchor.href, "".join(anchor.text), "data-yanked" in anchor.attrs)
+        for anchor in parser.anchors
+    )
+    files = links.files(_make_file)
     named = _named_projects(parser.headings)
     if named and name not in named:
         raise PageError(f"the page is the one of another project ({sorted(named)[0]})")
@@ -442,8 +449,8 @@ def parse_html_page(
     return IndexProject(
         name=name,
         index_url=redact_url(index_url),
-        files=tuple(files),
-        versions=versions_from(files, None),
+        files=files,
+        versions=links.sorted_versions(),
     )
 
 

@@ -13,12 +13,12 @@ import datetime as dt
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
 
-from cg_action._index._files import PageError, build_file, versions_from
+from cg_action._index._files import Links, PageError, make_file
 from cg_action._models import Hash, IndexFile, IndexProject
 from cg_action._urls import redact_url
 
@@ -69,38 +69,53 @@ def _core_metadata(entry: Mapping[str, Any]) -> bool:
     return False
 
 
-def _file(entry: object, index: int, base_url: str, name: NormalizedName) -> IndexFile | None:
+def _validate(entry: object, index: int) -> None:
+    """``PageError`` naming the first value of the wrong type in a file entry, if any."""
     where = f"files[{index}]"
     item = _expect(entry, dict, where)
-    filename = str(_expect(item.get("filename"), str, f"{where}.filename"))
-    url = str(_expect(item.get("url"), str, f"{where}.url"))
+    _expect(item.get("filename"), str, f"{where}.filename")
+    _expect(item.get("url"), str, f"{where}.url")
     raw_hashes = _expect(item.get("hashes", {}), dict, f"{where}.hashes")
-    hashes = tuple(
-        Hash(
-            algorithm=str(alg).lower(),
-            value=str(_expect(val, str, f"{where}.hashes.{alg}")).lower(),
-        )
-        for alg, val in raw_hashes.items()
-    )
-    yanked_value = item.get("yanked", False)
-    if not isinstance(yanked_value, (bool, str)):
+    for alg, val in raw_hashes.items():
+        _expect(val, str, f"{where}.hashes.{alg}")
+    if not isinstance(item.get("yanked", False), (bool, str)):
         raise PageError(f"malformed JSON page: {where}.yanked: expected a boolean or a string")
-    is_yanked = yanked_value is not False
-    found = build_file(
-        href=url,
-        base_url=base_url,
-        name=name,
-        text_filename=filename,
-        hashes=hashes,
-        requires_python=_optional_str(item, "requires-python", where),
-        yanked=is_yanked,
-        yanked_reason=yanked_value if isinstance(yanked_value, str) and yanked_value else None,
+    _optional_str(item, "requires-python", where)
+    _upload_time(item, where)
+
+
+def _entry_error(entry: object, index: int) -> PageError:
+    """The error of an entry the quick check in ``parse_json_page`` refused."""
+    try:
+        _validate(entry, index)
+    except PageError as exc:
+        return exc
+    return PageError(f"malformed JSON page: files[{index}]: a value of the wrong type")
+
+
+def _make_file(
+    item: Mapping[str, Any], url: str, fragment: str, filename: str, version: Version | None
+) -> IndexFile:
+    """The ``IndexFile`` of a file entry ``parse_json_page`` has checked."""
+    yanked = item.get("yanked", False)
+    return make_file(
+        url=url,
+        fragment=fragment,
+        filename=filename,
+        version=version,
+        hashes=tuple(
+            Hash(algorithm=str(alg).lower(), value=val.lower())
+            for alg, val in item.get("hashes", _NO_HASHES).items()
+        ),
+        requires_python=item.get("requires-python"),
+        yanked=yanked is not False,
+        yanked_reason=yanked if isinstance(yanked, str) and yanked else None,
         has_core_metadata=_core_metadata(item),
+        upload_time=_upload_time(item, "files[]"),
     )
-    upload_time = _upload_time(item, where)
-    if found is None or upload_time is None:
-        return found
-    return replace(found, upload_time=upload_time)
+
+
+_NO_HASHES: Mapping[str, Any] = {}
 
 
 def parse_json_page(
@@ -109,7 +124,8 @@ def parse_json_page(
     """Read a PEP 691 project page served at ``page_url`` into an ``IndexProject``.
 
     Raise ``PageError`` for invalid JSON, a major API version other than 1, a missing
-    ``files`` list or a value of the wrong type.
+    ``files`` list or a value of the wrong type. Every entry's values are checked here; the
+    ``IndexFile`` of an entry is made when its version is asked for (``PageFiles``).
     """
     try:
         document = json.loads(data)
@@ -130,11 +146,34 @@ def parse_json_page(
     if isinstance(page_name, str) and page_name and canonicalize_name(page_name) != name:
         raise PageError(f"the page is the one of another project ({page_name[:100]!r})")
     entries = _expect(page["files"], list, "files")
-    files: list[IndexFile] = []
-    for index, entry in enumerate(entries):
-        found = _file(entry, index, page_url, name)
-        if found is not None:
-            files.append(found)
+    links: Links[Mapping[str, Any]] = Links(name, page_url)
+    checked: list[tuple[Mapping[str, Any], str, str | None, bool]] = []
+    add = checked.append
+    for index, item in enumerate(entries):
+        # the checks of ``_validate``, written for speed: a page may list 20,000 files
+        if type(item) is not dict:
+            raise _entry_error(item, index)
+        get = item.get
+        url, filename, hashes = get("url"), get("filename"), get("hashes", _NO_HASHES)
+        yanked, requires, uploaded = (
+            get("yanked", False),
+            get("requires-python"),
+            get("upload-time"),
+        )
+        if (
+            type(url) is not str
+            or type(filename) is not str
+            or type(hashes) is not dict
+            or (yanked is not False and yanked is not True and type(yanked) is not str)
+            or (requires is not None and type(requires) is not str)
+            or (uploaded is not None and type(uploaded) is not str)
+        ):
+            raise _entry_error(item, index)
+        for value in hashes.values():
+            if type(value) is not str:
+                raise _entry_error(item, index)
+        add((item, url, filename, yanked is not False))
+    links.add_all(checked)
     declared = page.get("versions")
     if declared is not None:
         declared = [
@@ -148,6 +187,6 @@ def parse_json_page(
     return IndexProject(
         name=name,
         index_url=redact_url(index_url),
-        files=tuple(files),
-        versions=versions_from(files, declared),
+        files=links.files(_make_file),
+        versions=links.sorted_versions(declared),
     )

@@ -10,10 +10,13 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from cg_action._errors import IndexUnreachableError
 from cg_action._index import IndexClient
 from cg_action._index._cache import CachedPage, PageCache, cache_key
 from cg_action._models import Absent, ClientSettings, Found, Unavailable
@@ -93,7 +96,9 @@ def test_stale_entries_are_revalidated(server: HTTPServer, tmp_path: Path) -> No
     refreshed = PageCache(cache_dir).load(server.url_for("/simple/"), FLASK)
     assert refreshed is not None
     assert refreshed.fetched_at > stored.fetched_at
-    assert refreshed.body == stored.body
+    # the 304 kept the stored page: the same page (token) and summary, only a newer time
+    assert (refreshed.token, refreshed.summary) == (stored.token, stored.summary)
+    assert refreshed.token
 
 
 def test_a_changed_page_replaces_the_entry(server: HTTPServer, tmp_path: Path) -> None:
@@ -263,3 +268,134 @@ def test_a_warm_run_does_not_import_httpx(server: HTTPServer, tmp_path: Path) ->
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "False"
+
+
+def _two_version_page() -> str:
+    files = [
+        {
+            "filename": f"flask-{v}-py3-none-any.whl",
+            "url": f"flask-{v}-py3-none-any.whl",
+            "hashes": {"sha256": digest * 64},
+        }
+        for v, digest in (("1.0", "a"), ("2.0", "b"))
+    ]
+    return json.dumps({"meta": {"api-version": "1.0"}, "files": files})
+
+
+def _files_of(answer: object, version: str) -> list[str]:
+    assert isinstance(answer, Found), answer
+    return [f.filename for f in answer.project.files_for(Version(version))]
+
+
+def test_a_warm_run_reads_the_summary_and_the_asked_files_not_the_page(
+    server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.expect_request("/simple/flask/").respond_with_data(
+        _two_version_page(), content_type=JSON_TYPE
+    )
+    settings = _settings(tmp_path / "cache")
+    with IndexClient(settings) as client:
+        cold = client.get_projects(index_at(server), [FLASK])[FLASK]
+        assert _files_of(cold, "1.0") == ["flask-1.0-py3-none-any.whl"]
+    (stored,) = (tmp_path / "cache").rglob("*.files")
+    assert b"flask-1.0-py3-none-any.whl" in stored.read_bytes()
+    assert b"flask-2.0" not in stored.read_bytes()  # only the version asked
+
+    reads: list[str] = []
+    original = PageCache.read_body
+
+    def counted(self: PageCache, page: CachedPage) -> bytes | None:
+        reads.append(page.token)
+        return original(self, page)
+
+    monkeypatch.setattr(PageCache, "read_body", counted)
+    with IndexClient(settings) as client:
+        warm = client.get_projects(index_at(server), [FLASK])[FLASK]
+        assert client.requests_sent == 0
+        assert _files_of(warm, "1.0") == ["flask-1.0-py3-none-any.whl"]
+        assert reads == []  # the asked version came from .files
+        assert isinstance(warm, Found)
+        assert warm.project.versions == (Version("1.0"), Version("2.0"))
+        # a version not asked before: read from the stored page, no request
+        assert _files_of(warm, "2.0") == ["flask-2.0-py3-none-any.whl"]
+        assert len(reads) == 1
+        assert client.requests_sent == 0
+    assert b"flask-2.0-py3-none-any.whl" in stored.read_bytes()  # kept for the next run
+    with IndexClient(settings) as client:
+        again = client.get_projects(index_at(server), [FLASK])[FLASK]
+        assert _files_of(again, "2.0") == ["flask-2.0-py3-none-any.whl"]
+        assert _files_of(again, "1.0") == ["flask-1.0-py3-none-any.whl"]
+    assert len(reads) == 1
+    assert len(server.log) == 1
+
+
+def test_a_304_rewrites_the_asked_files_not_the_page(server: HTTPServer, tmp_path: Path) -> None:
+    def handler(request: Request) -> Response:
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Response(status=304, headers={"ETag": '"v1"'})
+        return Response(_two_version_page(), content_type=JSON_TYPE, headers={"ETag": '"v1"'})
+
+    server.expect_request("/simple/flask/").respond_with_handler(handler)
+    settings = _settings(tmp_path / "cache", cache_ttl=0.0)
+    with IndexClient(settings) as client:
+        _files_of(client.get_projects(index_at(server), [FLASK])[FLASK], "1.0")
+    (page,) = (tmp_path / "cache").rglob("*.page")
+    before = (page.stat().st_ino, page.stat().st_mtime_ns, page.read_bytes())
+    first = PageCache(tmp_path / "cache").load(server.url_for("/simple/"), FLASK)
+    with IndexClient(settings) as client:
+        revalidated = client.get_projects(index_at(server), [FLASK])[FLASK]
+        assert _files_of(revalidated, "1.0") == ["flask-1.0-py3-none-any.whl"]
+    assert (page.stat().st_ino, page.stat().st_mtime_ns, page.read_bytes()) == before
+    later = PageCache(tmp_path / "cache").load(server.url_for("/simple/"), FLASK)
+    assert first is not None
+    assert later is not None
+    assert later.fetched_at > first.fetched_at
+    assert [len(server.log), server.log[-1][1].status_code] == [2, 304]
+
+
+def test_files_asked_of_an_older_page_are_not_taken(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_oneshot_request("/simple/flask/").respond_with_data(
+        _two_version_page(), content_type=JSON_TYPE
+    )
+    server.expect_request("/simple/flask/").respond_with_data(
+        _two_version_page().replace("a" * 64, "c" * 64), content_type=JSON_TYPE
+    )
+    settings = _settings(tmp_path / "cache", cache_ttl=0.0)
+    with IndexClient(settings) as client:
+        _files_of(client.get_projects(index_at(server), [FLASK])[FLASK], "1.0")
+    (asked,) = (tmp_path / "cache").rglob("*.files")
+    older = asked.read_bytes()
+    with IndexClient(settings) as client:  # the page changed: a new page, no asked files yet
+        changed = client.get_projects(index_at(server), [FLASK])[FLASK]
+    asked.write_bytes(older)  # the older page's files, as a slow run might leave them
+    with IndexClient(dataclasses.replace(settings, offline=True)) as client:
+        (wheel,) = client.get_projects(index_at(server), [FLASK])[FLASK].project.files_for(  # type: ignore[union-attr]
+            Version("1.0")
+        )
+    assert isinstance(changed, Found)
+    assert wheel.hashes[0].value == "c" * 64
+
+
+def test_a_page_replaced_while_read_is_read_again_and_a_removed_one_fails_the_run(
+    server: HTTPServer, tmp_path: Path
+) -> None:
+    server.expect_request("/simple/flask/").respond_with_data(
+        _two_version_page(), content_type=JSON_TYPE
+    )
+    settings = _settings(tmp_path / "cache")
+    with IndexClient(settings) as client:
+        client.get_projects(index_at(server), [FLASK])
+    (page,) = (tmp_path / "cache").rglob("*.page")
+    stored = page.read_bytes()
+    with IndexClient(settings) as client:
+        warm = client.get_projects(index_at(server), [FLASK])[FLASK]
+        # another run stores the page again (a new token) before this one reads it
+        with IndexClient(dataclasses.replace(settings, cache_ttl=0.0)) as other:
+            other.get_projects(index_at(server), [FLASK])
+        assert page.read_bytes() != stored
+        assert _files_of(warm, "2.0") == ["flask-2.0-py3-none-any.whl"]
+    with IndexClient(settings) as client:
+        warm = client.get_projects(index_at(server), [FLASK])[FLASK]
+        page.unlink()
+        with pytest.raises(IndexUnreachableError, match="run again"):
+            _files_of(warm, "2.0")
