@@ -213,25 +213,23 @@ def _is_built(file: IndexFile) -> bool:
 
 def _versions(project: IndexProject, *, built: bool) -> list[Version]:
     """The versions with files built by Chainguard (built=True) or only upstream files."""
-    by_version: dict[Version, list[IndexFile]] = {}
-    for file in project.files:
-        if file.version is not None:
-            by_version.setdefault(file.version, []).append(file)
     if not project.files:  # a JSON page may list versions (PEP 700) with no files
         return list(project.versions) if built else []
+    releases = project.releases  # counted per version: no file is read one by one
     if built:
-        return sorted(v for v, files in by_version.items() if any(map(_is_built, files)))
-    return sorted(v for v, files in by_version.items() if not any(map(_is_built, files)))
+        return sorted(v for v, r in releases.items() if r.upstream < r.files)
+    return sorted(v for v, r in releases.items() if r.upstream == r.files)
 
 
 def _yanked_versions(projects: Sequence[IndexProject]) -> set[Version]:
     """Versions all of whose files are yanked."""
-    files_by_version: dict[Version, list[IndexFile]] = {}
+    counts: dict[Version, list[int]] = {}
     for project in projects:
-        for file in project.files:
-            if file.version is not None:
-                files_by_version.setdefault(file.version, []).append(file)
-    return {v for v, files in files_by_version.items() if all(f.yanked for f in files)}
+        for version, release in project.releases.items():
+            count = counts.setdefault(version, [0, 0])
+            count[0] += release.files
+            count[1] += release.yanked
+    return {v for v, (files, yanked) in counts.items() if yanked == files}
 
 
 def _matching(dep: Dependency, versions: Sequence[Version]) -> list[Version]:
@@ -617,7 +615,7 @@ def _when(moment: dt.datetime, context: Context) -> str:
 
 
 def _all_versions(project: IndexProject) -> list[Version]:
-    return sorted({f.version for f in project.files if f.version is not None})
+    return sorted(project.releases)
 
 
 def _recorded_upstream(dep: Dependency, context: Context) -> str | None:
