@@ -254,7 +254,11 @@ def _entry(
     if raw_version is not None:
         version_where = where.child("version")
         pin = raw_version.strip()
-        if not pin.startswith("=="):
+        if pin == "*" and kind is DependencyKind.PINNED:
+            # pipenv writes "*" for a package whose marker was false where it locked: no
+            # version was chosen, so it is any version (a range), still under its marker
+            kind = DependencyKind.RANGE
+        elif not pin.startswith("=="):
             problems.append(
                 _problem(version_where, f"expected '==<version>', found {excerpt(pin)}")
             )

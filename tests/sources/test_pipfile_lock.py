@@ -373,3 +373,34 @@ def test_selection_narrows_a_pipfile_lock(
         chosen = parse_target(target).with_selection(selection)
         # a package in two sections is checked where either entry installs: the union
         assert {d.name for d in dependencies if chosen.accepts_marker(d.marker)} == expected
+
+
+def test_a_package_pipenv_left_unversioned_is_any_version_under_its_marker() -> None:
+    # pipenv writes "*" for a package whose marker was false on the machine that locked
+    text = json.dumps(
+        {
+            "_meta": {"sources": [{"name": "pypi", "url": "https://pypi.org/simple"}]},
+            "default": {
+                "colorama": {"markers": "sys_platform == 'win32'", "version": "*"},
+                "flask": {"version": "==3.0.3"},
+            },
+        },
+        indent=2,
+    )
+    source = parse_pipfile_lock(Path("Pipfile.lock"), text)
+    assert source.problems == ()
+    deps = {d.name: d for d in source.dependencies}
+    colorama = deps["colorama"]
+    assert colorama.kind is DependencyKind.RANGE
+    assert colorama.version is None
+    assert str(colorama.specifier) == ""
+    assert colorama.marker == Marker("sys_platform == 'win32'")
+    assert deps["flask"].kind is DependencyKind.PINNED
+
+
+def test_any_other_version_that_is_not_a_pin_is_a_problem() -> None:
+    text = json.dumps({"default": {"x": {"version": ">=1"}}}, indent=2)
+    source = parse_pipfile_lock(Path("Pipfile.lock"), text)
+    assert source.dependencies == ()
+    (problem,) = source.problems
+    assert "expected '==<version>', found '>=1'" in str(problem)
