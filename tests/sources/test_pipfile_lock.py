@@ -389,7 +389,7 @@ def test_a_package_pipenv_left_unversioned_is_any_version_under_its_marker() -> 
     )
     source = parse_pipfile_lock(Path("Pipfile.lock"), text)
     assert source.problems == ()
-    deps = {d.name: d for d in source.dependencies}
+    deps: dict[str, Dependency] = {d.name: d for d in source.dependencies}
     colorama = deps["colorama"]
     assert colorama.kind is DependencyKind.RANGE
     assert colorama.version is None
