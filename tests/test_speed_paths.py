@@ -20,7 +20,9 @@ from cg_action._index._cache import decode_project, encode_project
 from cg_action._index._html import parse_html_page
 from cg_action._index._json import parse_json_page
 from cg_action._models import Dependency
-from cg_action._sources._requirements import _Here, _Reader, _Variables, parse_requirements
+from cg_action._sources._requirements import parse_requirements
+from cg_action._sources._requirements._reader import _Here, _Reader
+from cg_action._sources._requirements._variables import Variables
 
 NAMES = st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,12}[A-Za-z0-9])?", fullmatch=True)
 RELEASES = st.lists(st.integers(0, 10**6), min_size=1, max_size=4).map(
@@ -35,7 +37,7 @@ OTHER_SUFFIXES = ["+local", ".*", "-1", "x"]
 
 def _full_path(path: Path, line: str) -> Dependency:
     """The Dependency the general reader (PEP 508 parser) makes of ``line``."""
-    reader = _Reader(variables=_Variables({}, ()), root=None)
+    reader = _Reader(variables=Variables({}, ()), root=None)
     here = _Here(path, 1, False, False)
     found = reader._requirement(here, line)
     assert found is not None

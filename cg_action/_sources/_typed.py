@@ -127,9 +127,14 @@ def get_optional_list(table: Mapping[str, Any], key: str, where: Where) -> list[
     return expect_list(table[key], where.child(key))
 
 
+def is_project_name(raw: str) -> bool:
+    """Whether ``raw`` is a valid project name as written (PEP 508)."""
+    return _NAME.match(raw) is not None
+
+
 def parse_name(raw: str, where: Where) -> NormalizedName:
     """A project name, validated (PEP 508) and normalized (PEP 503)."""
-    if not _NAME.match(raw):
+    if not is_project_name(raw):
         raise where.error(f"not a valid project name: {excerpt(raw)}")
     return canonicalize_name(raw)
 

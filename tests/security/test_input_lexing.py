@@ -26,13 +26,13 @@ from hypothesis import strategies as st
 from cg_action._errors import ParseError
 from cg_action._sources._pipfile import parse_pipfile
 from cg_action._sources._pyproject import parse_pyproject
-from cg_action._sources._requirements import (
-    _logical_lines,
-    _physical_lines,
-    _shell_words,
-    _split_comment,
-    _split_extras,
-    parse_requirements,
+from cg_action._sources._requirements import _lexer, parse_requirements
+from cg_action._sources._requirements._lexer import (
+    logical_lines,
+    physical_lines,
+    shell_words,
+    split_comment,
+    split_extras,
 )
 
 KB = 1024
@@ -114,14 +114,14 @@ def test_split_comment_is_pips_pattern(line: str) -> None:
     expected = (
         (line.strip(), "") if found is None else (line[: found.start()].strip(), found[0].strip())
     )
-    assert _split_comment(line) == expected
+    assert split_comment(line) == expected
 
 
 @settings(max_examples=2000, deadline=None)
 @given(LINE_CHARS)
 def test_split_extras_is_the_pattern_it_replaces(target: str) -> None:
     found = _PATH_EXTRAS.match(target)
-    assert _split_extras(target) == ((found[1], found[2]) if found else None)
+    assert split_extras(target) == ((found[1], found[2]) if found else None)
 
 
 @settings(max_examples=3000, deadline=None)
@@ -132,7 +132,7 @@ def test_shell_words_is_shlex_split(text: str) -> None:
     except ValueError:
         expected = ValueError
     try:
-        got: list[str] | type[ValueError] = _shell_words(text)
+        got: list[str] | type[ValueError] = shell_words(text)
     except ValueError:
         got = ValueError
     assert got == expected
@@ -141,14 +141,12 @@ def test_shell_words_is_shlex_split(text: str) -> None:
 @settings(max_examples=1000, deadline=None)
 @given(st.text(alphabet="ab\n\r\f\v\x1c\x85\u2028 \\#", max_size=60), st.integers(1, 8))
 def test_physical_lines_are_splitlines(text: str, chunk: int) -> None:
-    from cg_action._sources import _requirements
-
-    default = _requirements._CHUNK
-    _requirements._CHUNK = chunk  # many chunk edges in a short text
+    default = _lexer._CHUNK
+    _lexer._CHUNK = chunk  # many chunk edges in a short text
     try:
-        assert list(_physical_lines(text)) == text.splitlines()
+        assert list(physical_lines(text)) == text.splitlines()
     finally:
-        _requirements._CHUNK = default
+        _lexer._CHUNK = default
 
 
 def _pips_logical_lines(lines: list[str]) -> list[tuple[int, str]]:
@@ -186,7 +184,7 @@ def _without_repeated_empty_lines(lines: list[tuple[int, str]]) -> list[tuple[in
 def test_logical_lines_join_as_pip_does(lines: list[str]) -> None:
     # A run of empty lines is read once: each means "no line here".
     assert _without_repeated_empty_lines(
-        list(_logical_lines(lines))
+        list(logical_lines(lines))
     ) == _without_repeated_empty_lines(_pips_logical_lines(lines))
 
 

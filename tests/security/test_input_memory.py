@@ -13,8 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from cg_action._sources import _requirements
-from cg_action._sources._requirements import MAX_PROBLEMS, MAX_REQUIREMENTS, parse_requirements
+from cg_action._sources._requirements import (
+    MAX_PROBLEMS,
+    MAX_REQUIREMENTS,
+    _reader,
+    parse_requirements,
+)
 
 SIZE = 512 * 1024
 HASH = " \\\n    --hash=sha256:" + "0" * 64
@@ -54,7 +58,7 @@ def test_peak_memory_is_a_small_multiple_of_the_size(tmp_path: Path, shape: str)
 def test_a_file_stops_after_the_most_requirements(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_requirements, "MAX_REQUIREMENTS", 100)
+    monkeypatch.setattr(_reader, "MAX_REQUIREMENTS", 100)
     path = tmp_path / "requirements.txt"
     path.write_text("".join(f"p{n}==1.0\n" for n in range(150)))
     source = parse_requirements(path, environ={})
