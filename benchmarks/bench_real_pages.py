@@ -14,11 +14,18 @@ checked, outside its timing: the exit code; every pin in ``check``'s JSON report
 the index (status ``chainguard``); every pin in uv's ``Would install`` list; and, from the
 server's counters, the requests each run made (N pages, N 304s, or none) with no 404.
 
+``--at COMMIT`` (repeatable) measures ``cg_action/`` as committed there, exported to a
+temporary folder, instead of the checkout's working tree (which other work may change while
+the benchmark runs); with several, each version's commands take turns too, against the same
+uv runs. Every command runs in an empty folder, and the driver checks first that each
+version's ``cg_action`` is imported from where it should be.
+
 ``--live URL`` times ``check`` and uv against a real index instead (the same real pins; not
 the default: the default run never leaves 127.0.0.1). Prints Markdown tables of medians,
 each with its ratio to uv and the https/http ratio. Run::
 
     python benchmarks/bench_real_pages.py [--runs 5] [--real 100] [--synthetic 300 1000]
+    python benchmarks/bench_real_pages.py --at HEAD~5 --at HEAD   # before/after, in turns
     python benchmarks/bench_real_pages.py --live https://pypi.org/simple/ --runs 3
     python benchmarks/bench_real_pages.py --runs 1 --real 10 --synthetic 50   # a quick look
 """
@@ -64,6 +71,7 @@ class Row:
     pages: str
     size: int
     scheme: str
+    code: str
     samples: dict[str, list[float]] = field(default_factory=dict)
     cpu: dict[str, list[float]] = field(default_factory=dict)  # the command's own CPU time
     connections: dict[str, Counter[str]] = field(default_factory=dict)
@@ -77,6 +85,15 @@ class Row:
     def spread(self, command: str) -> str:
         values = self.samples.get(command)
         return f"{min(values):.2f} to {max(values):.2f}" if values else ""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A version of cg-action: where ``cg_action`` is imported from, and what it is."""
+
+    label: str
+    path: Path
+    described: str
 
 
 def _real_pins(count: int) -> list[tuple[str, str]]:
@@ -97,6 +114,8 @@ class Bench:
         self.options = options
         self.work = work
         self.env = env
+        self.cwd = work / "cwd"  # empty: no pyproject.toml, no cg_action folder on sys.path[0]
+        self.cwd.mkdir(exist_ok=True)
         self.uv = shutil.which("uv") or "uv"
         self.stats_url: str | None = None
         self.strict = True
@@ -110,8 +129,31 @@ class Bench:
 
     # -- the commands -------------------------------------------------------------------
 
+    def verify_source(self, source: Source) -> None:
+        """Check that ``source``'s ``cg_action`` is the one its commands import."""
+        command = [sys.executable, "-c", "import cg_action; print(cg_action.__file__)"]
+        done = subprocess.run(
+            command, env=self._env(source), cwd=self.cwd, capture_output=True, text=True, check=True
+        )
+        imported = Path(done.stdout.strip()).resolve()
+        if not imported.is_relative_to(source.path.resolve()):
+            raise SystemExit(
+                f"{source.label}: cg_action imported from {imported}, not {source.path}"
+            )
+
+    def _env(self, source: Source | None) -> dict[str, str]:
+        if source is None:
+            return self.env
+        return {**self.env, "PYTHONPATH": str(source.path)}
+
     def check(
-        self, reqs: Path, pins: Sequence[tuple[str, str]], index: str, cache: Path, *extra: str
+        self,
+        source: Source,
+        reqs: Path,
+        pins: Sequence[tuple[str, str]],
+        index: str,
+        cache: Path,
+        *extra: str,
     ) -> float:
         report = self.work / f"report-{next(self._numbers)}.json"
         command = [
@@ -137,7 +179,7 @@ class Bench:
             str(cache),
             *extra,
         ]
-        elapsed, _ = self._timed(command)
+        elapsed, _ = self._timed(command, source)
         self._verify_report(report, pins)
         report.unlink()
         return elapsed
@@ -167,12 +209,17 @@ class Bench:
             )
         return elapsed
 
-    def _timed(self, command: Sequence[str]) -> tuple[float, str]:
+    def _timed(self, command: Sequence[str], source: Source | None = None) -> tuple[float, str]:
         """Wall time of ``command``; its CPU time (user + system) goes to ``last_cpu``."""
         used = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(
-            command, env=self.env, cwd=ROOT, capture_output=True, text=True, check=False
+            command,
+            env=self._env(source),
+            cwd=self.cwd,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         elapsed = time.perf_counter() - started
         now = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -234,12 +281,17 @@ class Bench:
             note = f"{command}: requests {dict(answers)}, expected {expect}"
             if note not in row.notes:
                 row.notes.append(note)
-                print(f"  note: {row.pages} N={row.size} {row.scheme}: {note}", file=sys.stderr)
+                where = f"{row.pages} N={row.size} {row.scheme} {row.code}"
+                print(f"  note: {where}: {note}", file=sys.stderr)
 
     # -- one set of pins ----------------------------------------------------------------
 
     def measure(
-        self, pages: str, pins: Sequence[tuple[str, str]], indexes: dict[str, str]
+        self,
+        pages: str,
+        pins: Sequence[tuple[str, str]],
+        indexes: dict[str, str],
+        sources: Sequence[Source],
     ) -> list[Row]:
         """All commands for these pins against each index (by scheme), in turns."""
         size = len(pins)
@@ -248,37 +300,55 @@ class Bench:
         page_kind = "page-json" if pages == "real" else "synthetic-page"
         fetched = {f"{page_kind} 200": size}
         revalidated = {f"{page_kind} 304": size}
-        rows = {scheme: Row(pages, size, scheme) for scheme in indexes}
-        warm = {scheme: self.work / f"cache-warm-{pages}-{size}-{scheme}" for scheme in indexes}
-        for scheme, index in indexes.items():  # fill the warm caches (and compile, and warm up)
-            self.check(reqs, pins, index, warm[scheme])
+        rows = {
+            (scheme, source.label): Row(pages, size, scheme, source.label)
+            for scheme in indexes
+            for source in sources
+        }
+        warm = {key: self.work / f"cache-warm-{pages}-{size}-{'-'.join(key)}" for key in rows}
+        for scheme, label in rows:  # fill the warm caches (and compile, and warm up)
+            source = next(s for s in sources if s.label == label)
+            self.check(source, reqs, pins, indexes[scheme], warm[scheme, label])
         long_ttl = ("--cache-ttl", str(24 * 3600))
         for number in range(self.options.runs):
             order = list(indexes) if number % 2 == 0 else list(reversed(indexes))
+            versions = list(sources) if number % 2 == 0 else list(reversed(sources))
             for scheme in order:
-                index, row = indexes[scheme], rows[scheme]
-                cold = self.work / f"cache-cold-{next(self._numbers)}"
-                check = functools.partial(self.check, reqs, pins, index)
-                self.measured(row, "check cold", functools.partial(check, cold), fetched)
-                shutil.rmtree(cold, ignore_errors=True)
+                index = indexes[scheme]
                 uv = functools.partial(self.uv_dry_run, reqs, pins, index)
-                self.measured(row, "uv", uv, fetched)
-                warm_run = functools.partial(check, warm[scheme], *long_ttl)
-                self.measured(row, "check warm", warm_run, {})
-                revalidate = functools.partial(check, warm[scheme], "--cache-ttl", "0")
-                self.measured(row, "check revalidate", revalidate, revalidated)
+                uv_row = rows[scheme, versions[0].label]
+                self.measured(uv_row, "uv", uv, fetched)
+                for source in versions:
+                    row = rows[scheme, source.label]
+                    if row is not uv_row:  # one uv run per turn, shared by the versions
+                        row.samples.setdefault("uv", []).append(uv_row.samples["uv"][-1])
+                        row.cpu.setdefault("uv", []).append(uv_row.cpu["uv"][-1])
+                        row.connections["uv"] = uv_row.connections["uv"]
+                        if "uv" in uv_row.server_cpu:
+                            row.server_cpu.setdefault("uv", []).append(uv_row.server_cpu["uv"][-1])
+                    check = functools.partial(self.check, source, reqs, pins, index)
+                    cold = self.work / f"cache-cold-{next(self._numbers)}"
+                    self.measured(row, "check cold", functools.partial(check, cold), fetched)
+                    shutil.rmtree(cold, ignore_errors=True)
+                    cache = warm[scheme, source.label]
+                    self.measured(row, "check warm", functools.partial(check, cache, *long_ttl), {})
+                    revalidate = functools.partial(check, cache, "--cache-ttl", "0")
+                    self.measured(row, "check revalidate", revalidate, revalidated)
             print(
                 f"  {pages} N={size} run {number + 1}/{self.options.runs}: "
                 + "; ".join(
-                    f"{s} " + ", ".join(f"{c} {rows[s].samples[c][-1]:.2f}" for c in COMMANDS)
-                    for s in indexes
+                    f"{scheme} {label}: "
+                    + ", ".join(f"{c} {row.samples[c][-1]:.2f}" for c in COMMANDS)
+                    for (scheme, label), row in rows.items()
                 ),
                 file=sys.stderr,
                 flush=True,
             )
         return list(rows.values())
 
-    def profile(self, pins: Sequence[tuple[str, str]], index: str, out: Path) -> None:
+    def profile(
+        self, source: Source, pins: Sequence[tuple[str, str]], index: str, out: Path
+    ) -> None:
         """One cold check under cProfile (all threads), written to ``out``; summary printed."""
         reqs = self.work / "reqs-profile.txt"
         reqs.write_text("".join(f"{n}=={v}\n" for n, v in pins))
@@ -302,10 +372,14 @@ class Bench:
             "--concurrency",
             str(self.options.concurrency),
             "--cache-dir",
-            str(self.work / "cache-profile"),
+            str(self.work / f"cache-profile-{next(self._numbers)}"),
         ]
-        elapsed, output = self._timed(command)
-        print(f"\nprofiled cold check, N={len(pins)}: {elapsed:.2f} s under cProfile", flush=True)
+        elapsed, output = self._timed(command, source)
+        print(
+            f"\nprofiled cold check of {source.described}, N={len(pins)}, {index}: "
+            f"{elapsed:.2f} s under cProfile",
+            flush=True,
+        )
         print(output.strip(), flush=True)
         subprocess.run(
             [sys.executable, str(HERE / "_profile_check.py"), "--show", str(out), "30"], check=True
@@ -344,29 +418,37 @@ def _git(*args: str) -> str:
     return done.stdout.strip()
 
 
-def _source(at: str | None, work: Path) -> tuple[Path, str]:
-    """Where ``cg_action`` is imported from, and which code that is.
+def _sources(commits: Sequence[str] | None, work: Path) -> list[Source]:
+    """The versions to measure: the checkout's working tree (``checkout``), or commits exported.
 
-    By default the checkout's working tree (others' uncommitted changes included, which the
-    description says); with ``at``, the ``cg_action`` folder of that commit, exported.
+    The working tree includes uncommitted changes (the description says so); an exported
+    commit is the ``cg_action`` folder as committed, nothing else.
     """
-    if at is None:
-        commit = _git("rev-parse", "--short", "HEAD")
-        dirty = _git("status", "--porcelain", "--", "cg_action")
-        return ROOT, commit + (" with uncommitted changes under cg_action/" if dirty else "")
-    commit = _git("rev-parse", "--short", at)
-    if not commit:
-        raise SystemExit(f"--at {at}: no such commit")
-    target = work / "source"
-    target.mkdir()
-    archive = subprocess.run(
-        ["git", "archive", "--format=tar", commit, "cg_action"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    )
-    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
-    return target, f"{commit} (exported: committed code only)"
+    sources = []
+    for at in commits or ["checkout"]:
+        if at == "checkout":
+            commit = _git("rev-parse", "--short", "HEAD")
+            dirty = _git("status", "--porcelain", "--", "cg_action")
+            described = f"the checkout at {commit}" + (
+                " with uncommitted changes under cg_action/" if dirty else ""
+            )
+            sources.append(Source("checkout", ROOT, described))
+            continue
+        commit = _git("rev-parse", "--short", at)
+        if not commit:
+            raise SystemExit(f"--at {at}: no such commit")
+        target = work / f"source-{commit}"
+        target.mkdir(exist_ok=True)
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", commit, "cg_action"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+        subject = _git("log", "-1", "--format=%s", commit)
+        sources.append(Source(commit, target, f"{commit} ({subject[:60]})"))
+    return sources
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -377,7 +459,12 @@ def _number(value: float | None, unit: str = "") -> str:
     return "" if value is None else f"{value:.2f}{unit}"
 
 
+def _scheme(row: Row, several: bool) -> str:
+    return f"{row.scheme}, {row.code}" if several else row.scheme
+
+
 def _medians_table(rows: Sequence[Row], *, cpu: bool) -> None:
+    several = len({row.code for row in rows}) > 1
     print(
         "| pages | N | scheme | check cold | check warm (TTL) | check revalidate (304s) | uv | "
         "cold / uv | warm / uv | revalidate / uv |"
@@ -388,7 +475,7 @@ def _medians_table(rows: Sequence[Row], *, cpu: bool) -> None:
         ratios = [_ratio(m, medians[-1]) for m in medians[:-1]]
         mark = " *" if row.notes else ""
         print(
-            f"| {row.pages} | {row.size} | {row.scheme}{mark} | "
+            f"| {row.pages} | {row.size} | {_scheme(row, several)}{mark} | "
             + " | ".join(_number(m, " s") for m in medians)
             + " | "
             + " | ".join(_number(r) for r in ratios)
@@ -408,9 +495,10 @@ def print_tables(rows: Sequence[Row], header: str) -> None:
     print("CPU time of the command itself (user + system, all its threads; medians):")
     print()
     _medians_table(rows, cpu=True)
-    by_set: dict[tuple[str, int], dict[str, Row]] = {}
+    several = len({row.code for row in rows}) > 1
+    by_set: dict[tuple[str, int, str], dict[str, Row]] = {}
     for row in rows:
-        by_set.setdefault((row.pages, row.size), {})[row.scheme] = row
+        by_set.setdefault((row.pages, row.size, row.code), {})[row.scheme] = row
     pairs = [(key, s) for key, s in by_set.items() if {"https", "http"} <= set(s)]
     if pairs:
         print()
@@ -421,13 +509,14 @@ def print_tables(rows: Sequence[Row], header: str) -> None:
             "CPU: check cold | check warm | check revalidate | uv |"
         )
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-        for (pages, size), schemes in pairs:
+        for (pages, size, code), schemes in pairs:
             secure, plain = schemes["https"], schemes["http"]
             ratios = [_ratio(secure.median(c), plain.median(c)) for c in COMMANDS]
             ratios += [
                 _ratio(secure.median(c, cpu=True), plain.median(c, cpu=True)) for c in COMMANDS
             ]
-            print(f"| {pages} | {size} | " + " | ".join(_number(r) for r in ratios) + " |")
+            label = f"{size}, {code}" if several else f"{size}"
+            print(f"| {pages} | {label} | " + " | ".join(_number(r) for r in ratios) + " |")
     print()
     print("Spread of the wall times (fastest and slowest run, seconds):")
     print()
@@ -435,11 +524,11 @@ def print_tables(rows: Sequence[Row], header: str) -> None:
     print("| --- | ---: | --- | ---: | ---: | ---: | ---: |")
     for row in rows:
         print(
-            f"| {row.pages} | {row.size} | {row.scheme} | "
+            f"| {row.pages} | {row.size} | {_scheme(row, several)} | "
             + " | ".join(row.spread(c) for c in COMMANDS)
             + " |"
         )
-    notes = [f"{r.pages} N={r.size} {r.scheme}: {n}" for r in rows for n in r.notes]
+    notes = [f"{r.pages} N={r.size} {r.scheme} {r.code}: {n}" for r in rows for n in r.notes]
     if notes:
         print()
         print("\\* not as expected: " + "; ".join(notes))
@@ -458,6 +547,7 @@ def print_server_side(rows: Sequence[Row]) -> None:
         + " | connections, check cold | connections, uv |"
     )
     print("| --- | ---: | --- | " + "---: | " * len(COMMANDS) + "--- | --- |")
+    several = len({row.code for row in rows}) > 1
     for row in rows:
         cpu = [
             statistics.median(row.server_cpu[c]) if row.server_cpu.get(c) else None
@@ -468,7 +558,7 @@ def print_server_side(rows: Sequence[Row]) -> None:
             for c in ("check cold", "uv")
         ]
         print(
-            f"| {row.pages} | {row.size} | {row.scheme} | "
+            f"| {row.pages} | {row.size} | {_scheme(row, several)} | "
             + " | ".join(f"{v:.2f}" if v is not None else "" for v in cpu)
             + f" | {opened[0]} | {opened[1]} |"
         )
@@ -497,22 +587,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--profile",
         type=Path,
         metavar="OUT.prof",
-        help="also profile one cold check of the real pins over the first scheme",
+        help="also profile one cold check of the real pins over the first scheme "
+        "(OUT-<commit>.prof for each of several --at)",
     )
     parser.add_argument("--json-out", type=Path, help="write every sample here")
     parser.add_argument(
         "--at",
         metavar="COMMIT",
-        help="measure cg_action/ as committed there (default: the checkout)",
+        action="append",
+        help="measure cg_action/ as committed there, or 'checkout' for the working tree "
+        "(repeatable; default: the checkout)",
     )
     options = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="cg-bench-real-"))
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("CG_ACTION_", "PIP_", "UV_"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CG_ACTION_", "PIP_", "UV_"))}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: bytecode is cached
     env["NETRC"] = str(work / "no-netrc")
     env.pop("GITHUB_ACTIONS", None)
@@ -521,33 +610,40 @@ def main(argv: Sequence[str] | None = None) -> int:
             "note: the real pins were chosen for CPython 3.11; uv runs this Python", file=sys.stderr
         )
 
-    source_dir, source = _source(options.at, work)
-    env["PYTHONPATH"] = str(source_dir)
     load_before = os.getloadavg()[0]
     process: subprocess.Popen[str] | None = None
     rows: list[Row] = []
     try:
+        sources = _sources(options.at, work)
         if options.live:
             bench = Bench(options, work, env)
             bench.strict = False
-            rows += bench.measure("real", _real_pins(options.real), {"live": options.live})
+            for source in sources:
+                bench.verify_source(source)
+            pins = _real_pins(options.real)
+            rows += bench.measure("real", pins, {"live": options.live}, sources)
             where = f"against {options.live}"
         else:
             process, urls = _start_server(options, work)
             env["SSL_CERT_FILE"] = urls["ca"]  # the local index's authority, and no other
             env.pop("SSL_CERT_DIR", None)
             bench = Bench(options, work, env)
+            for source in sources:
+                bench.verify_source(source)
             bench.stats_url = urls["http"].replace("/simple/", "/_stats")
             indexes = {scheme: urls[scheme] for scheme in options.schemes}
             if options.real:
-                rows += bench.measure("real", _real_pins(options.real), indexes)
+                rows += bench.measure("real", _real_pins(options.real), indexes, sources)
             for size in options.synthetic:
-                rows += bench.measure(
-                    "one-file", [(f"bench-{i}", "1.0.0") for i in range(size)], indexes
-                )
+                pins = [(f"bench-{i}", "1.0.0") for i in range(size)]
+                rows += bench.measure("one-file", pins, indexes, sources)
             if options.profile and options.real:
-                scheme = options.schemes[0]
-                bench.profile(_real_pins(options.real), urls[scheme], options.profile)
+                for source in sources:
+                    out = options.profile
+                    if len(sources) > 1:
+                        out = out.with_name(f"{out.stem}-{source.label}{out.suffix}")
+                    index = urls[options.schemes[0]]
+                    bench.profile(source, _real_pins(options.real), index, out)
             where = f"local index, {options.latency * 1000:g} ms per request, https " + (
                 "HTTP/1.1 only" if options.no_http2 else "offering HTTP/2"
             )
@@ -565,7 +661,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{time.strftime('%Y-%m-%d')}, {where}; concurrency {options.concurrency}; medians of "
         f"{options.runs} runs; {os.cpu_count()} cores (load average {load_before:.1f} before, "
         f"{os.getloadavg()[0]:.1f} after), {platform.system()} {platform.machine()}, "
-        f"Python {platform.python_version()}, {uv_version}; cg-action at {source}; "
+        f"Python {platform.python_version()}, {uv_version}; cg-action: "
+        f"{'; '.join(source.described for source in sources)}; "
         f"`python benchmarks/bench_real_pages.py {' '.join(arguments)}`"
     )
     print_tables(rows, header)
@@ -581,6 +678,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                             "pages": r.pages,
                             "size": r.size,
                             "scheme": r.scheme,
+                            "code": r.code,
                             "samples": r.samples,
                             "cpu": r.cpu,
                             "server_cpu": r.server_cpu,
