@@ -368,7 +368,11 @@ class TomlLines:
     """
 
     def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
+        # TOML (and JSON) end a line at "\n", alone or in "\r\n", and nowhere else: a "\x85",
+        # "\u2028" or form feed inside a string starts no line of its own.
+        self.lines = text.replace("\r\n", "\n").split("\n")
+        if self.lines[-1] == "":  # the newline that ends the last line starts no line
+            self.lines.pop()
 
     def headers(self, name: str) -> list[int]:
         """The 1-based lines of every ``[[name]]`` (or ``[name]``) header, in order."""
