@@ -15,8 +15,7 @@ a credential:
 * Expanded text is only used to tell what a line means (URL or path, which local file to
   read); ``IndexOption.value``, ``Dependency.url`` and every message keep the text as written.
 
-The values come from the environment mapping the command line passes in, never from
-``os.environ`` directly.
+The values come from the mapping ``parse_requirements`` is given as its ``environ``.
 """
 
 from __future__ import annotations
