@@ -206,7 +206,11 @@ def test_the_tag_check_passes_a_tag_of_the_version_with_its_section(tmp_path: Pa
     ]
     notes = _run_script(root, "notes", "4.5.6")
     assert notes.returncode == 0, notes.stderr
-    assert notes.stdout.startswith("### Added\n")  # the section moved out of Unreleased
+    # the notes are what Unreleased held, now the version's section, and nothing after it
+    unreleased = (
+        (ROOT / "CHANGELOG.md").read_text(encoding="utf-8").split("## [Unreleased]\n", 1)[1]
+    )
+    assert notes.stdout.strip() == unreleased.split("\n## ", 1)[0].strip()
     assert "## [" not in notes.stdout
 
 
