@@ -52,11 +52,16 @@ class Loaded:
 
 
 def load_sources(
-    paths: Sequence[Path], *, root: Path | None = None, secrets: Collection[str] = ()
+    paths: Sequence[Path],
+    *,
+    root: Path | None = None,
+    secrets: Collection[str] = (),
+    environ: Mapping[str, str] | None = None,
 ) -> Loaded:
     """Discover and read every dependency file under ``paths``; problems are collected.
 
     Requirements files may include only files under ``root`` (default: the current directory),
+    take their ``${VAR}`` values from ``environ`` (the command line's environment; None: none),
     and never expand a ``${VAR}`` holding one of ``secrets`` (the credentials the run holds).
     """
     sources: list[SourceFile] = []
@@ -77,7 +82,7 @@ def load_sources(
                 continue
             seen.add(path.resolve())
             try:
-                source = parse_file(path, root=bound, secrets=secrets)
+                source = parse_file(path, root=bound, secrets=secrets, environ=environ)
             except ParseError as exc:
                 reports.append(FileReport(path=path, format=None, problems=exc.problems))
                 continue

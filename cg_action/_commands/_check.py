@@ -320,7 +320,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
 
     held = [c.credentials for c in (primary, fallback, remediated) if c and c.credentials]
     secrets = [value for c in held for value in (c.username, c.password)]
-    loaded = load_sources(paths_from(args, env), root=root, secrets=secrets)
+    loaded = load_sources(paths_from(args, env), root=root, secrets=secrets, environ=env)
     deps = dependencies_to_check(loaded.sources)
     notices = _WhileWaiting(lambda: _config_notices(paths_from(args, env), primary.url, env))
 
@@ -604,6 +604,8 @@ def exit_code(report: Report, *, network_errors: str, err: TextIO) -> int:
 def _changed(
     root: Path, args: argparse.Namespace, env: Mapping[str, str], sources: Sequence[SourceFile]
 ) -> frozenset[tuple[Path, int | None, NormalizedName]]:
+    from functools import partial
+
     from cg_action._github._changes import changed_dependencies
     from cg_action._github._env import base_ref_from
     from cg_action._sources._dispatch import parse_file
@@ -613,7 +615,7 @@ def _changed(
         raise UsageError(
             "--only-changed needs the base commit: run on a pull_request event or pass --base REF"
         )
-    return changed_dependencies(root, base, sources, parse_file)
+    return changed_dependencies(root, base, sources, partial(parse_file, environ=env))
 
 
 def _write_reports(

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
     from cg_action._report._formats import ReportFormat
     from cg_action._run import all_dependencies, load_sources
 
-    loaded = load_sources(paths_from(args, env))
+    loaded = load_sources(paths_from(args, env), environ=env)
     report = Report(
         kind=ReportKind.LIST,
         root=Path.cwd(),

@@ -4,7 +4,7 @@ needed."""
 from __future__ import annotations
 
 import importlib
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from cg_action._formats_table import (
@@ -37,6 +37,7 @@ def parse_file(
     *,
     root: Path | None = None,
     secrets: Collection[str] = (),
+    environ: Mapping[str, str] | None = None,
 ) -> SourceFile:
     """Read ``path`` (or ``text`` as its content) with the reader for its format.
 
@@ -44,7 +45,8 @@ def parse_file(
     link to ``/etc/passwd``) is refused, and so are includes outside it (``-r ../../x``), so
     that a pull request cannot make the tool read and quote files from elsewhere on the
     runner. ``secrets`` are the credentials the run holds: a requirements file's ``${VAR}``
-    holding one is never expanded. Raises ParseError when the file cannot be read at all, and
+    holding one is never expanded; ``environ`` is where its ``${VAR}`` values come from (None:
+    none). Raises ParseError when the file cannot be read at all, and
     UsageError for a file whose format cannot be told from its name (nor its ``:FORMAT``) and
     for a configuration file, which holds no dependencies.
     """
@@ -64,7 +66,7 @@ def parse_file(
     module_name, _, function_name = kind.reader.partition(":")
     reader = getattr(importlib.import_module(module_name), function_name)
     if kind.reads is FileFormat.REQUIREMENTS:
-        source: SourceFile = reader(path, text, root=root, secrets=secrets)
+        source: SourceFile = reader(path, text, root=root, secrets=secrets, environ=environ)
     else:
         source = reader(path, text)
     return source

@@ -22,7 +22,6 @@ credential removed.
 from __future__ import annotations
 
 import itertools
-import os
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -109,14 +108,15 @@ def parse_requirements(
     """Read a requirements file (and every file it includes) as pip would.
 
     ``text`` is the file's content when already read; included files are read from disk,
-    relative to the including file. ``environ`` is where ``${VAR}`` values come from (the
-    process environment by default); ``secrets`` are the credentials the run holds: a variable
-    holding one is never expanded. With ``root``, includes that resolve outside it are
-    refused with a problem. Raises ``ParseError`` only when ``path`` itself cannot be read.
+    relative to the including file. ``environ`` is where ``${VAR}`` values come from: the
+    environment the command line was given (None: no variable is set, nothing expands).
+    ``secrets`` are the credentials the run holds: a variable holding one is never expanded.
+    With ``root``, includes that resolve outside it are refused with a problem. Raises
+    ``ParseError`` only when ``path`` itself cannot be read.
     """
     content = read_text(path, text, root=root)
     reader = _Reader(
-        variables=Variables(os.environ if environ is None else environ, secrets),
+        variables=Variables(environ or {}, secrets),
         root=identity(root) if root is not None else None,
     )
     file_format = reader.read_file(path, content, constraint=False, stack=())
