@@ -9,8 +9,12 @@ index serves them), the CPU time (``time.process_time``, median of ``--runs``) o
 - ``encode_project`` (the cache write after a page was read) and ``decode_project`` (what a
   warm check does with each cached project).
 
+Garbage collection is off while a stage runs (see ``_cpu``).
+
 It calls cg-action's private page and cache functions, so it follows their signatures: when
-they change, change the calls below.
+they change, change the calls below. ``cg_action`` is the installed one (the checkout, as
+``pip install -e`` puts it), or the one ``PYTHONPATH`` names (a commit exported with
+``git archive <commit> cg_action | tar -x -C <folder>``); the output says which.
 
 Run: ``python benchmarks/bench_decode.py [--runs 3] [--real 100]`` (about a minute).
 """
@@ -18,35 +22,42 @@ Run: ``python benchmarks/bench_decode.py [--runs 3] [--real 100]`` (about a minu
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import statistics
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import _real_index
 from packaging.utils import NormalizedName, canonicalize_name
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
-
-import _real_index  # noqa: E402
-
-from cg_action._index._cache import decode_project, encode_project  # noqa: E402
-from cg_action._index._html import parse_html_page  # noqa: E402
-from cg_action._index._json import parse_json_page  # noqa: E402
+import cg_action
+from cg_action._index._cache import decode_project, encode_project
+from cg_action._index._html import parse_html_page
+from cg_action._index._json import parse_json_page
 
 ORIGIN = "http://127.0.0.1:8080"
 INDEX_URL = f"{ORIGIN}/simple/"
 
 
 def _cpu(runs: int, work: Callable[[], object]) -> float:
+    """Median CPU seconds of ``work``, garbage collection off while it runs.
+
+    The command line collects seldom (it raises the first threshold); with the default
+    thresholds the many objects alive here would be scanned again and again, which would
+    measure the collector rather than the code.
+    """
     times = []
     for _ in range(runs):
-        started = time.process_time()
-        work()
-        times.append(time.process_time() - started)
+        gc.collect()
+        gc.disable()
+        try:
+            started = time.process_time()
+            work()
+            times.append(time.process_time() - started)
+        finally:
+            gc.enable()
     return statistics.median(times)
 
 
@@ -97,7 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     megabytes = sum(len(p) for p in pages.values()) / 1e6
     print(
         f"{len(names)} real pages, {megabytes:.1f} MB of JSON, {files} file entries; "
-        f"CPU medians of {options.runs} runs, one process"
+        f"CPU medians of {options.runs} runs, one process, no garbage collection; cg_action from "
+        f"{Path(cg_action.__file__).parent}"
     )
     print()
     print("| stage | CPU for all pages | per file entry |")
