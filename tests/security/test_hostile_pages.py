@@ -132,7 +132,8 @@ def test_many_files_in_json_cost_linear_time() -> None:
         parse_json_page(text, PAGE_URL, name=NAME, index_url=INDEX_URL)
 
     small_text, large_text = document(2_000), document(20_000)
-    small, large = fastest(read, small_text, runs=3), fastest(read, large_text, runs=1)
+    # the fastest of three runs each: one slow run on a busy machine is not the reader's cost
+    small, large = fastest(read, small_text, runs=3), fastest(read, large_text, runs=3)
     assert large < 30 * small + 0.05, (small, large)
 
 
