@@ -11,9 +11,10 @@ from __future__ import annotations
 import html
 import re
 
+from cg_action._report._escape import code_span
+
 # C0 and C1 controls, DEL, line and paragraph separators, bidirectional overrides and isolates.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_BACKTICKS = re.compile("`+")
 
 
 def _escape_control(match: re.Match[str]) -> str:
@@ -42,14 +43,7 @@ def markdown_code(text: str, *, limit: int | None = None, in_table: bool = True)
     ``|`` is escaped (GitHub reads ``\\|`` as a pipe inside a cell, in code too).
     """
     text = visible(" ".join(text.split()), limit=limit)
-    if not text:
-        return "` `"
-    if in_table:
-        text = text.replace("|", "\\|")
-    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
+    return code_span(text, in_table=in_table) if text else "` `"
 
 
 def percent(value: float | None) -> str:

@@ -124,3 +124,22 @@ class LineGuard(io.TextIOBase, TextIO):
             self._pending = ""
         self._stream.flush()
         super().close()
+
+
+_BACKTICKS = re.compile("`+")
+
+
+def code_span(text: str, *, in_table: bool = True) -> str:
+    """One line of text a repository controls as one Markdown inline code span.
+
+    ``text`` is already one printable line. The fence is one backtick longer than the longest
+    run inside (padded with a space when the text starts or ends with one), so no backtick
+    ends it early; in a table a ``|`` is escaped (GitHub takes ``\\|`` as a pipe inside a cell,
+    in code too). Nothing inside a code span is a mention, a link, an image or HTML.
+    """
+    if in_table:
+        text = text.replace("|", "\\|")
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"

@@ -11,13 +11,12 @@ HTML tag or issue reference inside it, and it stays on one line and in one table
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from urllib.parse import quote
 
 from cg_action._compat import assert_never
 from cg_action._models import STATUS_TABLE, Finding, Report, ReportKind, Status
-from cg_action._report._escape import printable
+from cg_action._report._escape import code_span, printable
 from cg_action._report._formats import ReportFormat
 from cg_action._report._interface import (
     SEVERITY_ORDER,
@@ -108,9 +107,6 @@ class _Links:
         return f"[{_code(shown)}]({url})"
 
 
-_BACKTICKS = re.compile("`+")
-
-
 def _code(text: str, *, in_table: bool = True) -> str:
     """``text`` as one inline code span, whatever it holds.
 
@@ -120,14 +116,7 @@ def _code(text: str, *, in_table: bool = True) -> str:
     In a table a ``|`` is escaped (GitHub takes ``\\|`` as a pipe inside a cell, code too).
     """
     text = printable(" ".join(text.split()))
-    if not text:
-        return ""
-    if in_table:
-        text = text.replace("|", "\\|")
-    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
+    return code_span(text, in_table=in_table) if text else ""
 
 
 def _inline(text: str) -> str:
