@@ -78,7 +78,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
     from cg_action._rewrite._files import find_config_files
     from cg_action._rewrite._hashes import FileSizes
     from cg_action._rewrite._interface import ConfigFormat
-    from cg_action._rewrite._plan import FilePlan, apply_plan, read_config
+    from cg_action._rewrite._plan import FilePlan, apply_plan, ensure_writable, read_config
     from cg_action._sources._dispatch import parse_file
     from cg_action._sources._requirements import parse_requirements
 
@@ -132,6 +132,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
             err.write("cg-action: no lockfile was changed; run again when the index answers\n")
             return ExitCode.INDEX
         notes: list[str] = []
+        planned: list[tuple[FilePlan, int]] = []
         for file_format, path, deps in targets:
             config = read_config(path)
             update = _update(file_format, config.text, path, deps, answers, index.url, args)
@@ -144,14 +145,22 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
             plan = FilePlan(source=config, new_text=update.text)
             left.extend(f"{path}: {item}" for item in update.left)
             notes.extend(f"{path}: {item}" for item in update.notes)
-            if args.diff:
-                out.write(plan.diff())
-            elif apply_plan(plan):
+            planned.append((plan, len(update.updated)))
+    if args.diff:
+        for plan, _ in planned:
+            out.write(plan.diff())
+    else:
+        # Every file is checked before the first is written: a refusal changes nothing at all.
+        for plan, _ in planned:
+            if plan.is_change:
+                ensure_writable(plan.path, root=plan.source.root)
+        for plan, updated in planned:
+            if apply_plan(plan):
                 out.write(
-                    f"updated {path}: {len(update.updated)} package(s) now use Chainguard's files\n"
+                    f"updated {plan.path}: {updated} package(s) now use Chainguard's files\n"
                 )
             else:
-                out.write(f"unchanged {path}: 0 packages changed\n")
+                out.write(f"unchanged {plan.path}: 0 packages changed\n")
     for item in left:
         out.write(f"left: {item}\n")
     for item in notes:

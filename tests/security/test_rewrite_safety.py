@@ -327,3 +327,22 @@ def test_a_report_path_that_cannot_be_written_is_exit_2(
     assert "Traceback" not in err.getvalue()
     assert str(folder) in err.getvalue() or "requirements.txt" in err.getvalue()
     assert list(folder.iterdir()) == []
+
+
+def test_update_hashes_refusal_of_one_file_writes_none(
+    repo: Path, tmp_path: Path, chainguard: tuple[LocalIndex, str]
+) -> None:
+    index, text = chainguard
+    # "a-requirements.txt" is planned first and could be written; the hard-linked one cannot
+    first = repo / "a-requirements.txt"
+    first.write_text(text)
+    outside = tmp_path / "linked.txt"
+    outside.write_text(text)
+    os.link(outside, repo / "z-requirements.txt")
+    args = ("update-hashes", "--index-url", index.url, "--no-netrc", "--no-cache")
+    code, out, err = run(*args, "a-requirements.txt", "z-requirements.txt")
+    assert code == 2, out + err
+    assert "hard link" in err
+    assert first.read_text() == text  # checked before any file was written
+    assert outside.read_text() == text
+    assert leftovers(repo) == []
