@@ -156,9 +156,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
                 ensure_writable(plan.path, root=plan.source.root)
         for plan, updated in planned:
             if apply_plan(plan):
-                out.write(
-                    f"updated {plan.path}: {updated} package(s) now use Chainguard's files\n"
-                )
+                out.write(f"updated {plan.path}: {updated} package(s) now use Chainguard's files\n")
             else:
                 out.write(f"unchanged {plan.path}: 0 packages changed\n")
     for item in left:
