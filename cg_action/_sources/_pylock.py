@@ -70,16 +70,7 @@ _TYPE_NAMES = {
 
 def parse_pylock(path: Path, text: str | None = None) -> SourceFile:
     """Read a PEP 751 lockfile; raise ParseError if it is not one this version understands."""
-    try:
-        from packaging.pylock import (
-            Pylock,
-            PylockUnsupportedVersionError,
-            PylockValidationError,
-        )
-    except ImportError as exc:  # packaging < 25
-        raise ParseError.at(
-            path, None, "reading pylock.toml needs packaging 25 or newer: upgrade packaging"
-        ) from exc
+    from packaging.pylock import Pylock, PylockUnsupportedVersionError, PylockValidationError
 
     data, lines = load_lock(path, text, remake="uv export --format pylock.toml")
     root = Where(path)
