@@ -1,7 +1,10 @@
 """Option groups shared by several subcommands, with their ``CG_ACTION_*`` environment defaults.
 
-Every option reads its default from the environment mapping it is given (never from
-``os.environ`` directly), so that the GitHub Action only has to set variables.
+Every option takes its default from the environment mapping it is given (never from
+``os.environ`` directly), so that the GitHub Action only has to set variables: most as the
+argparse default, ``--username`` / ``--password`` when the index's credentials are resolved
+(``index_config_for``), and the cache folder from ``XDG_CACHE_HOME`` / ``LOCALAPPDATA`` with
+the user's home folder as the platform's fallback.
 
 Where credentials go: those of the environment (``CHAINGUARD_PYTHON_IDENTITY_ID`` /
 ``CHAINGUARD_PYTHON_TOKEN``, ``CG_ACTION_USERNAME`` / ``CG_ACTION_PASSWORD``), of
