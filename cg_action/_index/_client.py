@@ -1,11 +1,14 @@
-"""The index client: the one place that sends HTTP requests (httpx, HTTP/2 where offered).
+"""The index client: the one place that sends HTTP requests, through one stack (httpx).
 
 The API is synchronous; one ``get_projects`` call asks for every project concurrently (at most
-``settings.concurrency`` at a time, over kept-alive connections) and works the same from plain
-code, from a thread, or under a running event loop. Project pages of a plain-``http`` index go
-through ``_direct``'s one-thread loop; everything else (``https`` with HTTP/2 where offered,
-file probes and ranges) through an ``httpx.AsyncClient`` on a private event loop in a
-background thread. An ``IndexClient`` is used by one thread at a time.
+``settings.concurrency`` at a time) and works the same from plain code, from a thread, or
+under a running event loop. Every request (project pages, file probes, ranges, sizes; http and
+https) is an ``httpx.Request`` sent on a private event loop in a background thread, through one
+``httpx.AsyncBaseTransport``: ``_transport``'s direct connections (HTTP/2 where the server
+offers it, else kept-alive HTTP/1.1), or httpx's own transports when a proxy variable is set
+(httpx reads ``HTTP(S)_PROXY``, ``ALL_PROXY`` and ``NO_PROXY``). Redirects, retries,
+credentials, the time limits, the size limits and what each failure is called are here, once.
+An ``IndexClient`` is used by one thread at a time.
 
 What an answer means (every answer is untrusted: it may come from a hostile server):
 - 200 with a simple page (PEP 691 JSON or PEP 503 HTML) -> ``Found``; a 200 that does not prove
@@ -17,15 +20,18 @@ What an answer means (every answer is untrusted: it may come from a hostile serv
 - 401 or 403 from the index's own origin -> ``IndexAuthError`` for the whole call (credentials
   or entitlement); from another origin (after a redirect, or a file host) -> that project or
   file alone fails;
-- anything else, after retries (connect errors, timeouts, 429, 5xx) or at once (oversized,
-  truncated or malformed page, wrong content type, redirect loop) -> ``Unavailable`` with a
-  short reason. Never ``Absent``.
+- anything else, after retries (connect errors, timeouts, 429, 5xx, a body cut short) or at
+  once (oversized or malformed page, wrong content type, redirect loop) -> ``Unavailable`` with
+  a short reason. Never ``Absent``.
 
-Limits hold whatever a server sends, on both transports: a wall-clock deadline per project or
-file (``total_timeout``, retries included) and for everything the client asks
-(``time_limit``, from its creation), which a server dripping one byte at a time meets like any
-other; a size limit on every body read (pages: ``max_page_bytes``, once inflated too; a range:
-the bytes asked for; an error body: 64 KiB). What runs out of either is ``Unavailable``.
+Limits hold whatever a server sends: a wall-clock deadline per project or file
+(``total_timeout``, retries included) and for everything the client asks (``time_limit``, from
+its creation), which a server dripping one byte at a time meets like any other; a size limit on
+every body read (pages: ``max_page_bytes``, once inflated too; a range: the bytes asked for; an
+error body: 64 KiB). What runs out of either is ``Unavailable``.
+
+Pages are read (parsed, stored, classified by the caller's ``on_answer``) on the calling
+thread as they arrive, while the event loop keeps the other requests going.
 
 Credentials go with the first request and only to the index's own origin; no URL with
 credentials is logged, stored or put into an exception or a reason. httpx is imported only
@@ -35,16 +41,16 @@ when a request is really needed: a run answered from a fresh cache never imports
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import logging
+import os
+import queue
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
-from contextvars import ContextVar
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from packaging.utils import NormalizedName
@@ -60,18 +66,6 @@ from cg_action._index._cache import (
     decode_project,
     decode_summary,
     encode_summary,
-)
-from cg_action._index._direct import (
-    TIME_LIMIT_REASON,
-    BodyTooLarge,
-    DirectLoop,
-    Get,
-    Job,
-    RawResponse,
-    Sleep,
-    TransportFailure,
-    TruncatedBody,
-    can_fetch_directly,
 )
 from cg_action._index._files import PageError
 from cg_action._index._retry import RETRY_STATUSES, backoff_delay, retry_after_seconds
@@ -130,12 +124,8 @@ MAX_RANGE_BYTES = 96 * 1024 * 1024
 _PAGE_ENCODINGS = "gzip, deflate"
 _NO_ENCODING = {"Accept-Encoding": "identity"}
 _PROBE_HEADERS = {"Range": "bytes=0-0", **_NO_ENCODING}
-# httpcore's pool checks every idle connection (a select() each) whenever it places a request,
-# so one pool of many connections costs O(connections) system calls per request: 1000 requests
-# over 64 connections took 5.6 s on 127.0.0.1 where 16 pools of 4 took 0.6 s. The client keeps
-# small pools and gives each request in flight a slot in one of them.
-CONNECTIONS_PER_POOL = 4
-_POOL: ContextVar[int] = ContextVar("cg_action_index_pool", default=0)
+_PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
+_PROGRESS_TICK = 0.2  # seconds between redraws of the progress counter
 AUTH_HINT = (
     "check CHAINGUARD_PYTHON_IDENTITY_ID / CHAINGUARD_PYTHON_TOKEN (or the index credentials "
     "you pass); tokens expire after 30 days by default: "
@@ -145,6 +135,19 @@ ENTITLEMENT_HINT = (
     "the credentials were accepted but grant no access to this index: check the "
     "organization's Chainguard Libraries entitlement"
 )
+
+
+def _has_h2() -> bool:
+    """Whether the h2 library (httpx's ``http2`` extra) is there: HTTP/2 is offered then."""
+    import importlib.util
+
+    return importlib.util.find_spec("h2") is not None
+
+
+def uses_proxy(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether a proxy variable is set: then httpx's own transports carry the requests."""
+    names = os.environ if environ is None else environ
+    return any(key.lower() in _PROXY_VARIABLES for key in names)
 
 
 class _Transient(Exception):
@@ -166,6 +169,10 @@ class _GaveUp(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class BodyTooLarge(Exception):
+    """A body is larger than the limit the caller gave."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -250,16 +257,15 @@ class _LoopThread:
         )
         self._thread.start()
 
-    def run(
-        self, coroutine: Coroutine[Any, Any, T], *, meanwhile: Callable[[], None] | None = None
-    ) -> T:
-        """The coroutine's result; ``meanwhile`` runs on this thread while the loop works."""
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """The coroutine's result (run on the loop; this thread waits)."""
         import asyncio  # here, not at the top: a run answered from the cache needs no event loop
 
-        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
-        if meanwhile is not None:
-            meanwhile()
-        return future.result()
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def call(self, callback: Callable[..., object], *args: object) -> None:
+        """Call ``callback(*args)`` on the loop's thread, soon."""
+        self.loop.call_soon_threadsafe(callback, *args)
 
     def stop(self) -> None:
         self.run(self.loop.shutdown_asyncgens())
@@ -274,28 +280,13 @@ class _Progress:
     def __init__(self, total: int, *, enabled: bool) -> None:
         self.total = total
         self.done = 0
-        self._enabled = enabled and total > 0
+        self.enabled = enabled and total > 0
         self._drawn = False
         self._started = time.monotonic()
 
-    @property
-    def enabled(self) -> bool:
-        """Whether anything is drawn at all (a terminal, and something to ask)."""
-        return self._enabled
-
-    async def draw_while_running(self) -> None:
-        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
-
-        if not self._enabled:
-            return
-        await asyncio.sleep(1.0)
-        while True:
-            self.draw()
-            await asyncio.sleep(0.2)
-
     def draw(self) -> None:
-        """Draw the counter if the run has lasted a second (the direct loop calls this)."""
-        if self._enabled and time.monotonic() - self._started >= 1.0:
+        """Draw the counter if the run has lasted a second."""
+        if self.enabled and time.monotonic() - self._started >= 1.0:
             sys.stderr.write(f"\rcg-action: asking the index {self.done}/{self.total}")
             sys.stderr.flush()
             self._drawn = True
@@ -312,7 +303,10 @@ def _redirect_target(current: str, status: int, location: str | None, seen: set[
     if not location:
         raise _GaveUp(f"HTTP {status} redirect without a Location header")
     seen.add(current)
-    target = redact_url(urljoin(current, location))
+    try:
+        target = redact_url(urljoin(current, location))
+    except ValueError:
+        raise _GaveUp(f"HTTP {status} redirect to a Location that is not a URL") from None
     if target in seen:
         raise _GaveUp(f"redirect loop at {target}")
     return target
@@ -331,6 +325,58 @@ def _page_request(
     return f"{index.url.rstrip('/')}/{name}/", headers
 
 
+class _Batch:
+    """The page jobs of one ``get_projects`` call, on the event loop; each outcome (a
+    ``_PageResponse``, an ``Unavailable`` or an exception to raise) goes to ``outcomes``."""
+
+    def __init__(
+        self,
+        client: IndexClient,
+        index: IndexConfig,
+        index_url: str,
+        outcomes: queue.SimpleQueue[tuple[NormalizedName, CachedPage | None, object]],
+    ) -> None:
+        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
+
+        self.client = client
+        self.index = index
+        self.index_url = index_url
+        self.outcomes = outcomes
+        self.slots = asyncio.Semaphore(max(1, client.settings.concurrency))
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def start(self, name: NormalizedName, entry: CachedPage | None) -> None:
+        """Start the job of one project (on the loop's thread)."""
+        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
+
+        task = asyncio.get_running_loop().create_task(self._run(name, entry))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _run(self, name: NormalizedName, entry: CachedPage | None) -> None:
+        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
+
+        outcome: object
+        try:
+            outcome = await self.client._page_job(
+                self.index, self.index_url, name, entry, self.slots
+            )
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # handed to the calling thread, raised there
+            outcome = exc
+        self.outcomes.put((name, entry, outcome))
+
+    async def cancel(self) -> None:
+        """Stop the jobs still running (an answer failed the call)."""
+        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
+
+        tasks = list(self.tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 class IndexClient:
     """Asks simple indexes about projects and files (see the module docstring)."""
 
@@ -338,14 +384,15 @@ class IndexClient:
         self.settings = settings
         self._cache = PageCache(settings.cache_dir) if settings.cache_dir is not None else None
         self._runner: _LoopThread | None = None
-        self._pools: dict[int, httpx.AsyncClient] = {}
+        self._transport: httpx.AsyncBaseTransport | None = None
+        self._proxied: httpx.AsyncClient | None = None
         self._ssl_context: ssl.SSLContext | None = None
         self._auth_headers: dict[str, str | None] = {}
         self.requests_sent = 0  # every HTTP request, retries and redirects included
-        # the stored pages answered from, for the files asked of them (written at ``close``)
-        self._stored: dict[tuple[str, NormalizedName], _StoredPage] = {}
         # nothing this client asks outlasts this (time.monotonic()), whatever a server sends
         self._time_limit_at = time.monotonic() + settings.time_limit
+        # the stored pages answered from, for the files asked of them (written at ``close``)
+        self._stored: dict[tuple[str, NormalizedName], _StoredPage] = {}
 
     def __enter__(self) -> IndexClient:
         return self
@@ -362,11 +409,18 @@ class IndexClient:
         """Keep the files asked of the stored pages; close the connections and stop the loop."""
         self._store_asked_files()
         if self._runner is not None:
-            for pool in self._pools.values():
-                self._runner.run(pool.aclose())
-            self._pools.clear()
+            if self._transport is not None:
+                self._runner.run(self._transport.aclose())
+            if self._proxied is not None:
+                self._runner.run(self._proxied.aclose())
+            self._transport = self._proxied = None
             self._runner.stop()
             self._runner = None
+
+    @property
+    def connections_opened(self) -> int:
+        """Connections the direct transport opened (behind a proxy: not counted)."""
+        return getattr(self._transport, "connections_opened", 0)
 
     # -- the synchronous API -----------------------------------------------------------------
 
@@ -394,8 +448,12 @@ class IndexClient:
             if on_answer is not None:
                 on_answer(name, answer)
 
-        def to_fetch() -> Iterator[tuple[NormalizedName, CachedPage | None]]:
-            """The projects the cache cannot answer (the others are delivered)."""
+        outcomes: queue.SimpleQueue[tuple[NormalizedName, CachedPage | None, object]]
+        outcomes = queue.SimpleQueue()
+        batch: _Batch | None = None
+        asked = 0
+        try:
+            # The cache is read as the requests go out: the first ones leave after one look-up.
             for name in unique:
                 entry = self._cache.load(index_url, name) if self._cache is not None else None
                 if self.settings.offline:
@@ -411,23 +469,46 @@ class IndexClient:
                         deliver(name, answer)
                         continue
                     entry = None  # unreadable: fetch it again
-                yield name, entry
-
-        if can_fetch_directly(index.url):
-            # The cache is read as the loop takes projects: the first requests leave after
-            # ``concurrency`` look-ups, not after all of them.
-            pending = to_fetch()
-            first = next(pending, None)
-            if first is not None:
-                work = itertools.chain([first], pending)
-                self._fetch_directly(index, index_url, work, len(unique), meanwhile, deliver)
-        else:
-            fetching = dict(to_fetch())
-            if fetching:
-                coroutine = self._fetch_projects(index, index_url, fetching)
-                for name, answer in self._run(coroutine, meanwhile=meanwhile).items():
-                    deliver(name, answer)
+                if batch is None:
+                    batch = self._new_batch(index, index_url, outcomes)
+                self._loop().call(batch.start, name, entry)
+                asked += 1
+            if asked and meanwhile is not None:
+                meanwhile()
+            self._collect(outcomes, asked, index_url, deliver)
+        finally:
+            if batch is not None and batch.tasks:
+                self._loop().run(batch.cancel())
         return {name: answers[name] for name in unique}  # in the order asked
+
+    def _collect(
+        self,
+        outcomes: queue.SimpleQueue[tuple[NormalizedName, CachedPage | None, object]],
+        count: int,
+        index_url: str,
+        deliver: Callable[[NormalizedName, ProjectAnswer], None],
+    ) -> None:
+        """Read each page as its answer comes, and hand it on."""
+        progress = _Progress(count, enabled=self.settings.show_progress)
+        try:
+            for _ in range(count):
+                while True:
+                    try:
+                        name, entry, outcome = outcomes.get(
+                            timeout=_PROGRESS_TICK if progress.enabled else None
+                        )
+                        break
+                    except queue.Empty:
+                        progress.draw()
+                progress.done += 1
+                if isinstance(outcome, BaseException):
+                    raise outcome
+                if isinstance(outcome, _PageResponse):
+                    deliver(name, self._answer(outcome, entry, name, index_url))
+                elif isinstance(outcome, Unavailable):
+                    deliver(name, outcome)
+        finally:
+            progress.clear()
 
     def probe_files(self, index: IndexConfig, urls: Iterable[str]) -> dict[str, FileProbe]:
         """Ask for each file without downloading it or following its redirect."""
@@ -466,70 +547,80 @@ class IndexClient:
 
     # -- machinery -----------------------------------------------------------------------------
 
-    def _run(
-        self, coroutine: Coroutine[Any, Any, T], *, meanwhile: Callable[[], None] | None = None
-    ) -> T:
+    def _loop(self) -> _LoopThread:
         if self._runner is None:
             self._runner = _LoopThread()
-        return self._runner.run(coroutine, meanwhile=meanwhile)
+        return self._runner
 
-    def _http_client(self) -> httpx.AsyncClient:
-        """The connection pool of the request in flight (see ``CONNECTIONS_PER_POOL``)."""
-        number = _POOL.get()
-        if number not in self._pools:
+    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return self._loop().run(coroutine)
+
+    def _new_batch(
+        self,
+        index: IndexConfig,
+        index_url: str,
+        outcomes: queue.SimpleQueue[tuple[NormalizedName, CachedPage | None, object]],
+    ) -> _Batch:
+        async def make() -> _Batch:
+            return _Batch(self, index, index_url, outcomes)
+
+        return self._run(make())
+
+    def _http_ssl_context(self) -> ssl.SSLContext:
+        """One for the run: loading the certificates costs some 20 ms."""
+        if self._ssl_context is None:
             import httpx
 
-            settings = self.settings
-            timeout = httpx.Timeout(
-                connect=settings.connect_timeout,
-                read=settings.read_timeout,
-                write=settings.read_timeout,
-                pool=settings.total_timeout,
-            )
-            limits = httpx.Limits(
-                max_connections=CONNECTIONS_PER_POOL,
-                max_keepalive_connections=CONNECTIONS_PER_POOL,
-            )
-            if self._ssl_context is None:  # one for all pools: each costs ~20 ms to load
-                self._ssl_context = httpx.create_ssl_context()
-            options: dict[str, Any] = {
-                "verify": self._ssl_context,
-                "timeout": timeout,
-                "limits": limits,
-                "follow_redirects": False,
-                "headers": {"User-Agent": USER_AGENT},
-            }
-            try:
-                self._pools[number] = httpx.AsyncClient(http2=True, **options)
-            except ImportError:  # the h2 package is missing: HTTP/1.1 only
-                self._pools[number] = httpx.AsyncClient(**options)
-        return self._pools[number]
+            self._ssl_context = httpx.create_ssl_context()  # SSL_CERT_FILE, else certifi
+        return self._ssl_context
 
-    async def _in_slots(self, jobs: list[Coroutine[Any, Any, T]]) -> list[T]:
-        """Run ``jobs`` at most ``concurrency`` at a time, each in a pool slot; cancel on error."""
-        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
+    async def _open(
+        self, method: str, url: str, headers: Mapping[str, str], *, read_timeout: float
+    ) -> httpx.Response:
+        """Send one request (no redirect followed); the response is open, its body unread.
 
-        slots: asyncio.Queue[int] = asyncio.Queue()
-        for slot in range(max(1, self.settings.concurrency)):
-            slots.put_nowait(slot)
+        Through the direct transport, or httpx's own behind a proxy. Raises httpx's transport
+        errors, and ``_GaveUp`` for a URL httpx cannot send.
+        """
+        import httpx
 
-        async def one(job: Coroutine[Any, Any, T]) -> T:
-            slot = await slots.get()
-            _POOL.set(slot // CONNECTIONS_PER_POOL)
-            try:
-                return await job
-            finally:
-                slots.put_nowait(slot)
-
-        tasks = [asyncio.ensure_future(one(job)) for job in jobs]
+        settings = self.settings
+        timeout = {
+            "connect": settings.connect_timeout,
+            "read": read_timeout,
+            "write": read_timeout,
+            "pool": settings.total_timeout,
+        }
         try:
-            return list(await asyncio.gather(*tasks))
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            for job in jobs:  # a job cancelled before it started was never awaited
-                job.close()
+            request = httpx.Request(
+                method,
+                url,
+                headers={"User-Agent": USER_AGENT, **headers},
+                extensions={"timeout": timeout},
+            )
+        except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
+            raise _GaveUp(f"cannot ask {redact_url(url)}: {redact_text(str(exc))}") from None
+        self.requests_sent += 1
+        if self._transport is None and self._proxied is None:
+            if uses_proxy():
+                self._proxied = httpx.AsyncClient(
+                    verify=self._http_ssl_context(),
+                    http2=_has_h2(),
+                    follow_redirects=False,
+                    limits=httpx.Limits(max_connections=max(1, settings.concurrency)),
+                )
+            else:
+                from cg_action._index._transport import Transport
+
+                self._transport = Transport(
+                    ssl_context=self._http_ssl_context,
+                    http2=_has_h2(),
+                    max_idle=max(1, settings.concurrency),
+                )
+        if self._proxied is not None:
+            return await self._proxied.send(request, stream=True)
+        assert self._transport is not None  # noqa: S101 - set just above
+        return await self._transport.handle_async_request(request)
 
     def _deadline(self) -> float:
         """When work starting now must end: its own bound or the client's, the sooner."""
@@ -548,6 +639,91 @@ class IndexClient:
             credentials = resolve_credentials(index)
             self._auth_headers[key] = basic_auth_header(credentials) if credentials else None
         return self._auth_headers[key]
+
+    def _after_failure(
+        self, failure: _Transient, tries: int, deadline: float
+    ) -> tuple[_GaveUp | None, float]:
+        """The reason to stop, or None and how long to wait before the next attempt."""
+        summary = f"{failure.reason} ({tries} attempt{'s' if tries > 1 else ''})"
+        if tries > self.settings.max_retries:
+            return _GaveUp(summary), 0.0
+        delay = failure.retry_after if failure.retry_after is not None else backoff_delay(tries - 1)
+        if time.monotonic() + delay >= deadline:
+            return _GaveUp(f"{summary}; no time left to retry"), 0.0
+        logger.debug("retrying in %.2f s: %s", delay, failure.reason)
+        return None, delay
+
+    async def _with_retries(self, attempt: Callable[[], Awaitable[T]], deadline: float) -> T:
+        """Run ``attempt`` until it succeeds, retrying ``_Transient`` failures within bounds;
+        each attempt, every byte of it, within the deadline."""
+        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
+
+        tries = 0
+        while True:
+            tries += 1
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise self._out_of_time(tries - 1 or 1)
+            try:
+                return await asyncio.wait_for(attempt(), timeout=remaining)
+            except (asyncio.TimeoutError, _OutOfTime):
+                raise self._out_of_time(tries) from None
+            except _Transient as failure:
+                gave_up, delay = self._after_failure(failure, tries, deadline)
+                if gave_up is not None:
+                    raise gave_up from None
+                await asyncio.sleep(delay)
+
+    async def _send(
+        self,
+        index: IndexConfig,
+        url: str,
+        headers: Mapping[str, str],
+        handle: Callable[[httpx.Response, str], Awaitable[T]],
+        *,
+        method: str = "GET",
+        follow_redirects: bool = True,
+        deadline: float | None = None,
+    ) -> T:
+        """One attempt at a request, following redirects by hand; ``handle`` reads the open
+        response (with the URL it came from). Credentials go only to the index's origin; a
+        401 or 403 from there is ``IndexAuthError``, from elsewhere that request's failure."""
+        import httpx
+
+        auth = self._auth_header(index)
+        current = redact_url(url)
+        seen: set[str] = set()
+        read_timeout = self.settings.read_timeout
+        for _hop in range(MAX_REDIRECTS + 1):
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise _OutOfTime
+                read_timeout = min(self.settings.read_timeout, remaining)
+            request_headers = dict(headers)
+            if auth is not None and is_same_origin(current, index.url):
+                request_headers["Authorization"] = auth
+            try:
+                response = await self._open(
+                    method, current, request_headers, read_timeout=read_timeout
+                )
+            except httpx.TransportError as exc:
+                raise _Transient(_failure_of(exc)) from exc
+            try:
+                status = response.status_code
+                if follow_redirects and status in _REDIRECTS:
+                    current = _redirect_target(
+                        current, status, response.headers.get("location"), seen
+                    )
+                    continue
+                _refuse_elsewhere(status, current, index)
+                _raise_for_auth(status, index, auth)
+                return await handle(response, current)
+            except httpx.TransportError as exc:
+                raise _Transient(_failure_of(exc)) from exc
+            finally:
+                await response.aclose()
+        raise _GaveUp(f"too many redirects (more than {MAX_REDIRECTS})")
 
     def _decode_entry(
         self, entry: CachedPage, name: NormalizedName, index_url: str, *, revalidated: bool = False
@@ -626,173 +802,39 @@ class IndexClient:
             )
         self._stored.clear()
 
-    async def _with_retries(self, attempt: Callable[[], Awaitable[T]], deadline: float) -> T:
-        """Run ``attempt`` until it succeeds, retrying ``_Transient`` failures within bounds."""
-        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
-
-        tries = 0
-        while True:
-            tries += 1
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise self._out_of_time(tries - 1 or 1)
-            try:
-                # the whole attempt, every byte of it, within the deadline
-                return await asyncio.wait_for(attempt(), timeout=remaining)
-            except asyncio.TimeoutError:
-                raise self._out_of_time(tries) from None
-            except _Transient as failure:
-                summary = f"{failure.reason} ({tries} attempt{'s' if tries > 1 else ''})"
-                if tries > self.settings.max_retries:
-                    raise _GaveUp(summary) from None
-                delay = (
-                    failure.retry_after
-                    if failure.retry_after is not None
-                    else backoff_delay(tries - 1)
-                )
-                if time.monotonic() + delay >= deadline:
-                    raise _GaveUp(f"{summary}; no time left to retry") from None
-                logger.debug("retrying in %.2f s: %s", delay, failure.reason)
-                await asyncio.sleep(delay)
-
-    async def _send(
-        self,
-        index: IndexConfig,
-        url: str,
-        headers: dict[str, str],
-        handle: Callable[[httpx.Response], Awaitable[T]],
-        *,
-        method: str = "GET",
-        follow_redirects: bool = True,
-    ) -> T:
-        """One request (following redirects by hand); ``handle`` reads the open response."""
-        import httpx
-
-        http = self._http_client()
-        auth = self._auth_header(index)
-        current = redact_url(url)
-        seen: set[str] = set()
-        for _hop in range(MAX_REDIRECTS + 1):
-            request_headers = dict(headers)
-            if auth is not None and is_same_origin(current, index.url):
-                request_headers["Authorization"] = auth
-            self.requests_sent += 1
-            try:
-                async with http.stream(method, current, headers=request_headers) as response:
-                    status = response.status_code
-                    if follow_redirects and status in _REDIRECTS:
-                        current = _redirect_target(
-                            current, status, response.headers.get("location"), seen
-                        )
-                        continue
-                    _refuse_elsewhere(status, current, index)
-                    if status == 401:
-                        raise IndexAuthError(
-                            f"{redact_url(index.url)} refused the credentials (HTTP 401)"
-                            if auth
-                            else f"{redact_url(index.url)} needs credentials (HTTP 401)"
-                        )
-                    if status == 403:
-                        error = IndexAuthError(f"{redact_url(index.url)} denied access (HTTP 403)")
-                        error.hint = ENTITLEMENT_HINT
-                        raise error
-                    return await handle(response)
-            except IndexAuthError as exc:
-                if not exc.hint:
-                    exc.hint = AUTH_HINT
-                raise
-            except httpx.TransportError as exc:
-                raise _Transient(_failure_of(exc).reason) from exc
-        raise _GaveUp(f"too many redirects (more than {MAX_REDIRECTS})")
-
     # -- project pages -------------------------------------------------------------------------
 
-    async def _fetch_projects(
+    async def _page_job(
         self,
         index: IndexConfig,
         index_url: str,
-        to_fetch: dict[NormalizedName, CachedPage | None],
-    ) -> dict[NormalizedName, ProjectAnswer]:
-        """The same page jobs as ``_fetch_directly`` (``_project_steps``), each request sent
-        through httpx: one logic for redirects, credentials, retries and answers."""
-        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
+        name: NormalizedName,
+        entry: CachedPage | None,
+        slots: asyncio.Semaphore,
+    ) -> _PageResponse | Unavailable:
+        """One project page, with retries, holding one of the ``concurrency`` places from the
+        first request to the last byte (backoffs included); the page is read by the caller."""
+        page_url, headers = _page_request(index, name, entry)
+        async with slots:
+            deadline = self._deadline()
 
-        progress = _Progress(len(to_fetch), enabled=self.settings.show_progress)
-        jobs = [
-            self._drive(self._project_steps(index, index_url, name, entry, progress, direct=False))
-            for name, entry in to_fetch.items()
-        ]
-        drawer = asyncio.ensure_future(progress.draw_while_running())
-        try:
-            results = await self._in_slots(jobs)
-        finally:
-            drawer.cancel()
-            await asyncio.gather(drawer, return_exceptions=True)
-            progress.clear()
-        answers: dict[NormalizedName, ProjectAnswer] = {}
-        for name, answer in zip(to_fetch, results, strict=True):
-            if answer is None:  # pragma: no cover - only the one-thread loop hands a page over
-                raise AssertionError(f"no answer for {name}")
-            answers[name] = answer
-        return answers
-
-    async def _drive(self, job: Job[T]) -> T:
-        """Run a ``_direct`` job on the event loop: each ``Get`` is one httpx request (no
-        redirect followed), each ``Sleep`` an ``asyncio.sleep``."""
-        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
-
-        value: RawResponse | None = None
-        error: Exception | None = None
-        try:
-            while True:
-                try:
-                    step = job.send(value) if error is None else job.throw(error)
-                except StopIteration as stop:
-                    return cast("T", stop.value)
-                value, error = None, None
-                if isinstance(step, Sleep):
-                    await asyncio.sleep(step.seconds)
-                    continue
-                try:
-                    value = await self._get_raw(step)
-                except (TransportFailure, BodyTooLarge, TruncatedBody) as exc:
-                    error = exc
-        finally:
-            job.close()  # a cancelled drive leaves no job waiting
-
-    async def _get_raw(self, get: Get) -> RawResponse:
-        """``get`` through httpx, as ``DirectLoop`` answers it (or raises) for its jobs: the
-        whole exchange (connect, TLS, head, every byte of the body) ends by its deadline."""
-        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
-
-        try:
-            return await asyncio.wait_for(
-                self._get_raw_unbounded(get), timeout=max(get.deadline - time.monotonic(), 0.0)
-            )
-        except asyncio.TimeoutError:
-            raise TransportFailure(TIME_LIMIT_REASON, is_timeout=True) from None
-
-    async def _get_raw_unbounded(self, get: Get) -> RawResponse:
-        import httpx
-
-        timeout = httpx.Timeout(
-            connect=self.settings.connect_timeout,
-            read=get.timeout,
-            write=get.timeout,
-            pool=self.settings.total_timeout,
-        )
-        http = self._http_client()
-        try:
-            async with http.stream("GET", get.url, headers=dict(get.headers), timeout=timeout) as r:
-                body = await _read_limited(r, get.limit) if r.status_code == 200 else b""
-                return RawResponse(
-                    status=r.status_code,
-                    reason=r.reason_phrase,
-                    headers={key.lower(): value for key, value in r.headers.items()},
-                    body=body,
+            async def attempt() -> _PageResponse:
+                return await self._send(
+                    index,
+                    page_url,
+                    headers,
+                    lambda response, url: _read_page(response, url, index, entry, limit),
+                    deadline=deadline,
                 )
-        except httpx.TransportError as exc:
-            raise _failure_of(exc) from exc
+
+            limit = self.settings.max_page_bytes
+            try:
+                return await self._with_retries(attempt, deadline)
+            except _GaveUp as failure:
+                logger.info("%s%s/: %s", index_url, name, failure.reason)
+                return Unavailable(
+                    name=name, index_url=index_url, reason=redact_text(failure.reason)
+                )
 
     def _answer(
         self,
@@ -852,169 +894,24 @@ class IndexClient:
                 changed=False,
             )
 
-    # -- project pages on one thread, without httpx (see ``_direct``) ---------------------------
-
-    def _fetch_directly(
-        self,
-        index: IndexConfig,
-        index_url: str,
-        to_fetch: Iterator[tuple[NormalizedName, CachedPage | None]],
-        total: int,
-        meanwhile: Callable[[], None] | None,
-        deliver: Callable[[NormalizedName, ProjectAnswer], None],
-    ) -> None:
-        """``_fetch_projects`` through ``DirectLoop``, ``concurrency`` at a time; each answer
-        is delivered as it comes. A project redirected to a URL the loop does not serve
-        (``https``) is asked again through httpx.
-        """
-        progress = _Progress(total, enabled=self.settings.show_progress)
-        loop: DirectLoop[NormalizedName, None] = DirectLoop(
-            concurrency=self.settings.concurrency,
-            connect_timeout=self.settings.connect_timeout,
-            user_agent=USER_AGENT,
-            tick=progress.draw if progress.enabled else None,
-        )
-        handed_over: dict[NormalizedName, CachedPage | None] = {}
-
-        def job(name: NormalizedName, entry: CachedPage | None) -> Job[None]:
-            answer = yield from self._project_steps(index, index_url, name, entry, progress)
-            if answer is None:
-                handed_over[name] = entry
-            else:
-                deliver(name, answer)
-
-        try:
-            loop.run(((name, job(name, entry)) for name, entry in to_fetch), meanwhile=meanwhile)
-        finally:
-            loop.close()
-            progress.clear()
-        if handed_over:
-            fetched = self._run(self._fetch_projects(index, index_url, handed_over))
-            for name, answer in fetched.items():
-                deliver(name, answer)
-
-    def _project_steps(
-        self,
-        index: IndexConfig,
-        index_url: str,
-        name: NormalizedName,
-        entry: CachedPage | None,
-        progress: _Progress,
-        *,
-        direct: bool = True,
-    ) -> Job[ProjectAnswer | None]:
-        """One project page, with retries, as a job for ``DirectLoop`` (``direct``) or for
-        ``_drive``; None: the loop was redirected to an https URL, which httpx must ask."""
-        page_url, headers = _page_request(index, name, entry)
-        deadline = self._deadline()
-        tries = 0
-        try:
-            while True:
-                tries += 1
-                failure: _GaveUp | None
-                try:
-                    result = yield from self._page_steps(
-                        index, page_url, headers, entry, deadline, direct=direct
-                    )
-                    if result is None:
-                        return None
-                    break
-                except _OutOfTime:
-                    failure = self._out_of_time(tries)
-                except _Transient as transient:
-                    failure, delay = self._after_failure(transient, tries, deadline)
-                    if failure is None:
-                        yield Sleep(delay)
-                except _GaveUp as gave_up:
-                    failure = gave_up
-                if failure is not None:
-                    logger.info("%s%s/: %s", index_url, name, failure.reason)
-                    return Unavailable(
-                        name=name, index_url=index_url, reason=redact_text(failure.reason)
-                    )
-            return self._answer(result, entry, name, index_url)
-        finally:
-            progress.done += 1
-
-    def _after_failure(
-        self, failure: _Transient, tries: int, deadline: float
-    ) -> tuple[_GaveUp | None, float]:
-        """The reason to stop, or None and how long to wait before the next attempt."""
-        summary = f"{failure.reason} ({tries} attempt{'s' if tries > 1 else ''})"
-        if tries > self.settings.max_retries:
-            return _GaveUp(summary), 0.0
-        delay = failure.retry_after if failure.retry_after is not None else backoff_delay(tries - 1)
-        if time.monotonic() + delay >= deadline:
-            return _GaveUp(f"{summary}; no time left to retry"), 0.0
-        logger.debug("retrying in %.2f s: %s", delay, failure.reason)
-        return None, delay
-
-    def _page_steps(
-        self,
-        index: IndexConfig,
-        url: str,
-        headers: dict[str, str],
-        entry: CachedPage | None,
-        deadline: float,
-        *,
-        direct: bool,
-    ) -> Job[_PageResponse | None]:
-        """One attempt at a page, following redirects by hand (as ``_send``)."""
-        auth = self._auth_header(index)
-        current = redact_url(url)
-        seen: set[str] = set()
-        read_timeout = self.settings.read_timeout
-        for _hop in range(MAX_REDIRECTS + 1):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise _OutOfTime
-            request_headers = dict(headers)
-            if auth is not None and is_same_origin(current, index.url):
-                request_headers["Authorization"] = auth
-            self.requests_sent += 1
-            limit = self.settings.max_page_bytes
-            try:
-                # the loop answers every Get with a RawResponse (or throws)
-                step = Get(current, request_headers, min(read_timeout, remaining), limit, deadline)
-                response = cast("RawResponse", (yield step))
-            except TransportFailure as exc:
-                if exc.is_timeout and time.monotonic() >= deadline:
-                    raise _OutOfTime from exc
-                raise _Transient(redact_text(exc.reason)) from exc
-            except BodyTooLarge as exc:
-                raise _GaveUp(str(exc)) from exc
-            except TruncatedBody as exc:
-                raise _Transient(str(exc)) from exc
-            status = response.status
-            if status in _REDIRECTS:
-                current = _redirect_target(current, status, response.headers.get("location"), seen)
-                if direct and not can_fetch_directly(current):
-                    if urlsplit(current).scheme == "https":
-                        return None  # httpx asks again from the start
-                    raise _GaveUp(f"redirect to an unsupported URL {current}")
-                continue
-            _refuse_elsewhere(status, current, index)
-            _raise_for_auth(status, index, auth)
-            try:
-                body = inflate(response.headers.get("content-encoding"), response.body, limit)
-            except BodyTooLarge as exc:
-                raise _GaveUp(str(exc)) from exc
-            result = _page_result(status, response.reason, response.headers, body, current, entry)
-            if not is_within_index(current, index.url):
-                result = dataclasses.replace(result, outside_index=True)
-            return result
-        raise _GaveUp(f"too many redirects (more than {MAX_REDIRECTS})")
-
     # -- files -----------------------------------------------------------------------------------
 
     async def _probe_all(self, index: IndexConfig, urls: list[str]) -> dict[str, FileProbe]:
-        results = await self._in_slots([self._probe(index, url) for url in urls])
+        import asyncio  # here, not at the top: a run answered from the cache needs no event loop
+
+        slots = asyncio.Semaphore(max(1, self.settings.concurrency))
+
+        async def probe(url: str) -> FileProbe:
+            async with slots:
+                return await self._probe(index, url)
+
+        results = await asyncio.gather(*(probe(url) for url in urls))
         return dict(zip(urls, results, strict=True))
 
     async def _probe(self, index: IndexConfig, url: str) -> FileProbe:
         shown = redact_url(url)
 
-        async def handle(response: httpx.Response) -> FileProbe:
+        async def handle(response: httpx.Response, _url: str) -> FileProbe:
             status = response.status_code
             if status in RETRY_STATUSES:
                 retry_after = retry_after_seconds(response.headers.get("retry-after"))
@@ -1042,7 +939,7 @@ class IndexClient:
         # what a 206 may hold: the length asked for (a suffix range: its length), never more
         asked = -start if start < 0 else (limit if limit is not None else MAX_RANGE_BYTES)
 
-        async def handle(response: httpx.Response) -> bytes:
+        async def handle(response: httpx.Response, _url: str) -> bytes:
             status = response.status_code
             if status in RETRY_STATUSES:
                 retry_after = retry_after_seconds(response.headers.get("retry-after"))
@@ -1074,7 +971,7 @@ class IndexClient:
             ) from None
 
     async def _file_size(self, index: IndexConfig, url: str) -> int | None:
-        async def handle_head(response: httpx.Response) -> int | None:
+        async def handle_head(response: httpx.Response, _url: str) -> int | None:
             status = response.status_code
             if status in RETRY_STATUSES:
                 raise _Transient(f"HTTP {status}")
@@ -1083,7 +980,7 @@ class IndexClient:
                 return int(length)  # 0 is what some servers send for HEAD: not a size
             return None
 
-        async def handle_range(response: httpx.Response) -> int | None:
+        async def handle_range(response: httpx.Response, _url: str) -> int | None:
             status = response.status_code
             if status in RETRY_STATUSES:
                 raise _Transient(f"HTTP {status}")
@@ -1108,27 +1005,57 @@ class IndexClient:
         return size
 
 
-def _failure_of(exc: httpx.TransportError) -> TransportFailure:
-    """What an httpx transport error means, in the words ``DirectLoop`` uses for the same."""
+def _failure_of(exc: httpx.TransportError) -> str:
+    """What an httpx transport error means, in a few words free of credentials."""
     import httpx
 
+    from cg_action._index._transport import IncompleteBody
+
     if isinstance(exc, httpx.ConnectTimeout):
-        return TransportFailure("connect timeout", is_timeout=True)
+        return "connect timeout"
     if isinstance(exc, httpx.ReadTimeout):
-        return TransportFailure("read timeout", is_timeout=True)
+        return "read timeout"
     if isinstance(exc, httpx.TimeoutException):
-        return TransportFailure("timeout", is_timeout=True)
+        return "timeout"
     if isinstance(exc, httpx.ConnectError):
-        return TransportFailure(f"connection failed: {redact_text(str(exc)) or 'refused'}")
-    if isinstance(exc, httpx.RemoteProtocolError):
-        detail = redact_text(str(exc)) or "protocol error"
-        return TransportFailure(f"connection broken: {detail}")
-    return TransportFailure(f"transport error: {redact_text(str(exc)) or type(exc).__name__}")
+        return f"connection failed: {redact_text(str(exc)) or 'refused'}"
+    if isinstance(exc, IncompleteBody):
+        return redact_text(str(exc))
+    if isinstance(exc, httpx.LocalProtocolError):  # its own words may quote a header
+        return "cannot send the request: a header or the URL is invalid"
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
+        return f"connection broken: {redact_text(str(exc)) or 'protocol error'}"
+    return f"transport error: {redact_text(str(exc)) or type(exc).__name__}"
+
+
+async def _read_page(
+    response: httpx.Response,
+    url: str,
+    index: IndexConfig,
+    entry: CachedPage | None,
+    limit: int,
+) -> _PageResponse:
+    """What a project page's final response says (its body read within ``limit``, inflated)."""
+    status = response.status_code
+    body = b""
+    if status == 200:
+        try:
+            body = inflate(
+                response.headers.get("content-encoding"),
+                await _read_limited(response, limit),
+                limit,
+            )
+        except BodyTooLarge as exc:
+            raise _GaveUp(str(exc)) from exc
+    result = _page_result(status, response.reason_phrase, response.headers, body, url, entry)
+    if not is_within_index(url, index.url):
+        result = dataclasses.replace(result, outside_index=True)
+    return result
 
 
 async def _read_limited(response: httpx.Response, limit: int) -> bytes:
-    """The body of a 200 as sent (still compressed, as ``DirectLoop`` reads it), at most
-    ``limit`` bytes (``BodyTooLarge``), all that was announced (``TruncatedBody``)."""
+    """The body of a 200 as sent (still compressed), at most ``limit`` bytes (``BodyTooLarge``),
+    all that was announced (else ``_Transient``)."""
     declared = response.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(f"page larger than {limit} bytes (Content-Length {declared})")
@@ -1139,13 +1066,8 @@ async def _read_limited(response: httpx.Response, limit: int) -> bytes:
         if size > limit:
             raise BodyTooLarge(f"page larger than {limit} bytes")
         chunks.append(chunk)
-    if (
-        declared is not None
-        and declared.isdigit()
-        and response.num_bytes_downloaded != int(declared)
-    ):
-        received = response.num_bytes_downloaded
-        raise TruncatedBody(f"truncated body: {received} of {declared} bytes")
+    if declared is not None and declared.isdigit() and size != int(declared):
+        raise _Transient(f"truncated body: {size} of {declared} bytes")
     return b"".join(chunks)
 
 

@@ -1,14 +1,16 @@
-"""The one-thread page loop (``_direct``) against a scripted HTTP/1.1 server on 127.0.0.1.
+"""The client's connections (``_transport``) against a scripted HTTP/1.1 server on 127.0.0.1.
 
 The server reads each request off a real socket and answers with bytes the test writes, so the
 corners a library server smooths over are exercised: keep-alive reuse, a kept-alive connection
 the server closed while it sat idle, chunked and close-delimited bodies, informational answers
-before the real one, and a redirect from ``http`` to ``https`` (asked again through httpx).
+before the real one, and a redirect from ``http`` to ``https`` (followed by the same stack;
+``test_tls`` follows one to a live https server).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import socket
 import socketserver
 import threading
@@ -21,6 +23,7 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from cg_action._index import IndexClient
+from cg_action._index._cache import PageCache
 from cg_action._models import ClientSettings, Found, IndexConfig, ProjectAnswer, Unavailable
 from tests._servers import serving
 
@@ -179,8 +182,8 @@ def test_a_body_cut_short_is_unavailable_not_missing() -> None:
     assert server.requests == ["cut", "cut"]  # retried once (max_retries=1)
 
 
-def test_a_redirect_to_https_is_asked_again_through_httpx() -> None:
-    # nothing listens on the https port: httpx's own failure shows the hand-over happened
+def test_a_redirect_to_https_is_followed_by_the_same_stack() -> None:
+    # nothing listens on the https port: the failure to connect there shows it was followed
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
@@ -195,7 +198,7 @@ def test_a_redirect_to_https_is_asked_again_through_httpx() -> None:
     moved = answers["moved"]
     assert isinstance(moved, Unavailable)
     assert moved.reason.startswith("connection failed"), moved.reason
-    assert server.requests == ["moved", "moved"]  # the loop's request, then httpx's
+    assert server.requests == ["moved"]  # asked once: the redirect is followed, not asked again
 
 
 def test_a_refused_connection_is_unavailable() -> None:
@@ -253,22 +256,21 @@ def test_meanwhile_runs_once_while_the_requests_wait(tmp_path: Path) -> None:
     assert elapsed < 4.0  # the server answered when meanwhile released it, not after 5 s
 
 
-def test_a_header_that_cannot_be_sent_is_unknown_and_not_quoted() -> None:
+def test_a_header_that_cannot_be_sent_is_unknown_and_not_quoted(tmp_path: Path) -> None:
     # a cached ETag with a line break (a damaged cache, say) must not reach the wire or a reason
-    from cg_action._index._direct import DirectLoop, Get, Job, TransportFailure
-
-    def job() -> Job[str]:
-        headers = {"If-None-Match": 'W/"secret-etag\r\nX-Evil: 1"'}
-        try:
-            yield Get("http://127.0.0.1:9/simple/x/", headers, 1.0, 1000)
-        except TransportFailure as failure:
-            return failure.reason
-        return "sent"
-
-    loop: DirectLoop[str, str] = DirectLoop(concurrency=1, connect_timeout=1.0, user_agent="t")
-    try:
-        results = loop.run([("x", job())])
-    finally:
-        loop.close()
-    assert results["x"].startswith("cannot send the request")
-    assert "secret" not in results["x"]
+    with scripted_server(lambda name, _: answer(page(name))) as server:
+        settings = ClientSettings(cache_dir=tmp_path, cache_ttl=0.0, max_retries=1)
+        ask(server.url, "x", settings=settings)  # stores the page
+        cache = PageCache(tmp_path)
+        stored = cache.load(IndexConfig(url=server.url).url, canonicalize_name("x"))
+        assert stored is not None
+        full = cache.reload(server.url, canonicalize_name("x"))
+        assert full is not None
+        damaged = dataclasses.replace(full, etag='W/"secret-etag\r\nX-Evil: 1"')
+        cache.store(server.url, canonicalize_name("x"), damaged, summary=full.summary)
+        answers = ask(server.url, "x", settings=settings)
+    failed = answers["x"]
+    assert isinstance(failed, Unavailable)
+    assert failed.reason.startswith("cannot send the request"), failed.reason
+    assert "secret" not in failed.reason
+    assert server.requests == ["x"]  # the damaged request never reached the server

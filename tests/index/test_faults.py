@@ -72,9 +72,9 @@ def _check(name: NormalizedName, answer: ProjectAnswer) -> str:
 
 @pytest.fixture(params=["direct", "httpx"])
 def transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Both ways pages are asked: the one-thread loop, and httpx (as for https indexes)."""
+    """Both transports of the stack: the direct connections, and httpx's own (behind a proxy)."""
     if request.param == "httpx":
-        monkeypatch.setattr(client_module, "can_fetch_directly", lambda url: False)
+        monkeypatch.setattr(client_module, "uses_proxy", lambda: True)
     return str(request.param)
 
 

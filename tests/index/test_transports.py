@@ -1,7 +1,8 @@
-"""Both page transports give the same answers: the one-thread loop and httpx on asyncio.
+"""Both transports of the one stack give the same answers: the client's direct connections
+(``_transport``) and httpx's own transport, which the client takes when a proxy is configured.
 
-``get_projects`` reads pages through ``_direct`` unless a proxy is configured; the httpx path
-is forced here by replacing the client's choice, so both are exercised against one server.
+The proxy path is forced here by replacing the client's choice (no proxy is set, so httpx
+connects directly), so both are exercised against one server.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pytest_httpserver import HTTPServer
 from cg_action._errors import IndexAuthError
 from cg_action._index import IndexClient
 from cg_action._index import _client as client_module
-from cg_action._index._direct import can_fetch_directly
+from cg_action._index._client import uses_proxy
 from cg_action._models import Absent, ClientSettings, Found, IndexConfig, Unavailable
 
 SHA = "ab" * 32
@@ -26,7 +27,7 @@ PAGE = (
 @pytest.fixture(params=["direct", "httpx"])
 def transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     if request.param == "httpx":
-        monkeypatch.setattr(client_module, "can_fetch_directly", lambda url: False)
+        monkeypatch.setattr(client_module, "uses_proxy", lambda: True)
     return str(request.param)
 
 
@@ -66,11 +67,24 @@ def test_both_transports_stop_on_401(server: HTTPServer, transport: str) -> None
     assert raised.value.hint
 
 
-def test_only_plain_http_without_a_proxy_takes_the_direct_path() -> None:
-    assert can_fetch_directly("http://127.0.0.1:8080/simple/", {})
-    assert can_fetch_directly("http://127.0.0.1:8080/simple/", {"SSL_CERT_FILE": "/x"})
-    assert not can_fetch_directly("http://127.0.0.1:8080/simple/", {"http_proxy": "x"})
-    assert not can_fetch_directly("http://127.0.0.1:8080/simple/", {"ALL_PROXY": "x"})
-    # https goes through httpx, which negotiates HTTP/2 with servers that offer it
-    assert not can_fetch_directly("https://libraries.cgr.dev/python/simple/", {})
-    assert not can_fetch_directly("file:///srv/simple/", {})
+def test_only_a_proxy_variable_hands_the_requests_to_httpxs_transports() -> None:
+    assert not uses_proxy({})
+    assert not uses_proxy({"SSL_CERT_FILE": "/x", "NO_PROXY": "example.com"})
+    assert uses_proxy({"http_proxy": "x"})
+    assert uses_proxy({"HTTPS_PROXY": "x"})
+    assert uses_proxy({"ALL_PROXY": "x"})
+
+
+def test_both_transports_carry_the_same_headers(server: HTTPServer, transport: str) -> None:
+    server.expect_request("/simple/flask/").respond_with_data(PAGE, content_type="text/html")
+    with IndexClient(ClientSettings(max_retries=0)) as client:
+        client.get_projects(
+            IndexConfig(url=server.url_for("/simple/"), use_netrc=False),
+            [canonicalize_name("flask")],
+        )
+        opened = client.connections_opened
+    ((request, _response),) = server.log
+    assert request.headers["User-Agent"].startswith("cg-action/")
+    assert "vnd.pypi.simple.v1+json" in request.headers["Accept"]
+    assert request.headers["Host"] == server.url_for("/").split("/")[2]
+    assert opened == (1 if transport == "direct" else 0)  # httpx's own are not counted
