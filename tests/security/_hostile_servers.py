@@ -140,13 +140,13 @@ class _Handler(socketserver.BaseRequestHandler):
                 + f"Content-Length: {len(body)}\r\n\r\n{body}".encode()
             )
         elif state.mode == "gzipbomb":
-            body = gzip_bomb()
+            bomb = gzip_bomb()
             send(
                 b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.pypi.simple.v1+json\r\n"
                 b"Content-Encoding: gzip\r\n"
-                + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                + f"Content-Length: {len(bomb)}\r\nConnection: close\r\n\r\n".encode()
             )
-            send(body)
+            send(bomb)
         else:  # pragma: no cover - a test asked for a mode that does not exist
             raise ValueError(state.mode)
 
