@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from packaging.utils import canonicalize_name
 
 from cg_action._cli import main
 from cg_action._rewrite._hashes_poetry import update_poetry_lock
@@ -152,8 +153,8 @@ def test_poetry_1x_golden_keeps_comments_and_crlf(mode: str) -> None:
     update = update_poetry_lock(
         source.text,
         before,
-        ANSWERS,
-        append=mode == "append",  # type: ignore[arg-type]
+        {canonicalize_name(name): answer for name, answer in ANSWERS.items()},
+        append=mode == "append",
     )
     assert update.updated == ["flask==3.0.2", "python-dateutil==2.8.2"]
     assert update.left == ["leftpad==0.1: not served by Chainguard (left as it is)"]

@@ -17,7 +17,7 @@ import pytest
 
 from cg_action._cli import main
 from cg_action._errors import InputError, ParseError
-from cg_action._sources import _discovery, _typed
+from cg_action._sources import _typed
 from cg_action._sources._discovery import MAX_DEPTH, discover
 from cg_action._sources._dispatch import parse_file
 from cg_action._sources._pipfile_lock import parse_pipfile_lock
@@ -181,7 +181,7 @@ def test_unreadable_folder_during_discovery_names_it(
             raise PermissionError(13, "Permission denied", str(path))
         return real_scandir(path)
 
-    monkeypatch.setattr(_discovery.os, "scandir", scandir)
+    monkeypatch.setattr(os, "scandir", scandir)
     code, _, err = listing(repo)
     assert code == 2
     assert "locked" in err
@@ -197,7 +197,7 @@ def test_unreadable_file_names_it(repo: Path, monkeypatch: pytest.MonkeyPatch) -
             raise PermissionError(13, "Permission denied", path)
         return real_open(path, flags, *args)
 
-    monkeypatch.setattr(_typed.os, "open", deny)
+    monkeypatch.setattr(os, "open", deny)
     code, _, err = listing(repo)
     assert code == 2
     assert "requirements.txt" in err

@@ -22,7 +22,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from cg_action._cli import main
-from cg_action._models import SourceFile
+from cg_action._models import Dependency, SourceFile
 from cg_action._sources._requirements import parse_requirements
 from cg_action._sources._typed import EXCERPT_LIMIT, excerpt, redact_credentials
 
@@ -223,7 +223,7 @@ def test_urls_and_paths_are_expanded_to_tell_what_they_are(tmp_path: Path) -> No
         environ,
     )
     assert source.problems == ()
-    by_name = {d.name: d for d in source.dependencies}
+    by_name: dict[str, Dependency] = {d.name: d for d in source.dependencies}
     assert by_name["pkg"].kind.value == "url"  # the expanded text says it is a URL
     assert by_name["pkg"].url == "${BASE}/pkg-1.0-py3-none-any.whl"  # shown as written
     assert by_name["declared"].url == "./libs/${LIB}"

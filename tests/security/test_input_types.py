@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from cg_action._cli import main
+from cg_action._models import Dependency
 from cg_action._sources._pyproject import parse_pyproject
 
 HEAD = '[project]\nname = "p"\nversion = "1"\ndependencies = ["x", "y"]\n\n'
@@ -90,6 +91,6 @@ def test_right_types_are_no_problem(tmp_path: Path) -> None:
     )
     source = parse_pyproject(path)
     assert source.problems == ()
-    by_name = {d.name: d for d in source.dependencies}
+    by_name: dict[str, Dependency] = {d.name: d for d in source.dependencies}
     assert by_name["x"].url == "git+https://h/r.git@v1#subdirectory=s"
     assert by_name["y"].index == "https://h/simple"
