@@ -156,6 +156,7 @@ class FilenameReader:
         self.wheel_tags: dict[str, bool] = {}  # a wheel's tag set -> valid
         self._canonical: dict[str, str] = {}
         self._builds: dict[str, bool] = {}
+        self._tag_parts: dict[str, bool] = {}  # "i:cp311", "a:abi3", "p:win_amd64" -> valid
 
     def parse_version(self, text: str) -> Version | None:
         """``Version(text)``, or None when it is not one."""
@@ -230,18 +231,32 @@ class FilenameReader:
         return found
 
     def is_wheel_tag_set(self, part: str) -> bool:
-        """Whether a wheel name's tag set (``py3-none-any``) is valid."""
+        """Whether a wheel name's tag set (``py3-none-any``) is valid.
+
+        ``packaging`` checks the interpreter, ABI and platform parts each on its own (none
+        empty, interpreters identifiers), so each distinct part is checked once, in a tag set
+        made of it and valid parts: a page holds a few dozen of each and thousands of sets.
+        """
         found = self.wheel_tags.get(part)
-        return self._valid(self.wheel_tags, part, f"x-0-{part}") if found is None else found
+        if found is None:
+            interpreter, abi, platform = part.split("-")
+            found = self.wheel_tags[part] = (
+                self._valid(self._tag_parts, f"i:{interpreter}", f"x-0-{interpreter}-none-any")
+                and self._valid(self._tag_parts, f"a:{abi}", f"x-0-py3-{abi}-any")
+                and self._valid(self._tag_parts, f"p:{platform}", f"x-0-py3-none-{platform}")
+            )
+        return found
 
     @staticmethod
     def _valid(seen: dict[str, bool], piece: str, stem: str) -> bool:
-        try:
-            parse_wheel_filename(stem + ".whl")
-            found = True
-        except InvalidWheelFilename:
-            found = False
-        seen[piece] = found
+        found = seen.get(piece)
+        if found is None:
+            try:
+                parse_wheel_filename(stem + ".whl")
+                found = True
+            except InvalidWheelFilename:
+                found = False
+            seen[piece] = found
         return found
 
     def _sdist(self, filename: str) -> str | None:

@@ -42,9 +42,10 @@ INDEX = "https://index.example/simple/"
 
 
 def reference_filename(href: str, base_url: str) -> str:
-    """The file name the long way: resolve, drop the fragment, take the last segment."""
+    """The file name the long way: resolve, drop the fragment and any user-info, take the last
+    segment."""
     absolute, _ = urldefrag(urljoin(base_url, href.strip()))
-    path = urlsplit(absolute).path
+    path = urlsplit(redact_url(absolute)).path
     return "" if path.endswith("/") else unquote(path.rstrip("/").rpartition("/")[2])
 
 
@@ -233,16 +234,35 @@ VERSION_PART = st.sampled_from(
         "2004d",
     ]
 )
-TAGS = st.sampled_from(
+TAG_PARTS = st.sampled_from(
     [
-        "py3-none-any",
-        "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64",
-        "py2.py3-none-any",
-        "py3--any",
-        "3py-none-any",
-        "py3-none",
-        "x-y-z",
+        "py3",
+        "cp311",
+        "3py",
+        "",
+        "py2.py3",
+        "py3.",
+        "none",
+        "abi3",
+        "any",
+        "manylinux_2_17_x86_64.manylinux2014_x86_64",
+        "win_amd64",
+        "x.y.z",
     ]
+)
+TAGS = st.one_of(
+    st.builds(lambda i, a, p: f"{i}-{a}-{p}", TAG_PARTS, TAG_PARTS, TAG_PARTS),
+    st.sampled_from(
+        [
+            "py3-none-any",
+            "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64",
+            "py2.py3-none-any",
+            "py3--any",
+            "3py-none-any",
+            "py3-none",
+            "x-y-z",
+        ]
+    ),
 )
 BUILD = st.sampled_from(["", "1-", "1abc-", "abc-", "-"])
 SUFFIX = st.sampled_from(
