@@ -3,25 +3,28 @@
 ``<key>.page`` holds, after a header line (status, content type, the page's URL, ``ETag``,
 ``Last-Modified``, the fetch time, a random token naming this stored page, lengths), a short
 *summary* of the page and then the page itself as the index sent it (inflated). The summary is
-what a check reads of every project: the versions (sorted) and, for each version with files,
-how many files it has, how many are yanked and how many sit under Chainguard's upstream
-fallback. ``<key>.files`` holds the files (URL, hashes, Requires-Python, yanked, upload time,
-...) of the versions asked about so far, with the token of the page they come from and the
-time of the last fetch or revalidation.
+what a check reads of every project: the versions (sorted); for each version with files, how
+many files it has, how many are yanked and how many sit under Chainguard's upstream fallback;
+and the files (URL, hashes, Requires-Python, yanked, upload time, ...) of the versions the run
+that stored it asked about. ``<key>.files``, written only when a later run asks about other
+versions or revalidates the page, adds their files and the time of the revalidation, with the
+token of the page they belong to.
 
 So a warm run reads a few kilobytes per project, not the page: pages of large projects are
-megabytes (pydantic-core's lists 15,000 files). A version whose files are not in ``.files``
-(a pin that changed) is read from the stored page itself, once, and added to ``.files`` when
-the client closes; a check never needs the network for it. Within the TTL an entry answers
-with no request; after it the client revalidates with ``If-None-Match`` /
-``If-Modified-Since``, and a 304 rewrites only ``.files`` (the new time), never the page.
+megabytes (pydantic-core's lists 15,000 files). A version whose files were never asked (a pin
+that changed) is read from the stored page itself, once, and added to ``.files``; a check
+never needs the network for it. Within the TTL an entry answers with no request; after it the
+client revalidates with ``If-None-Match`` / ``If-Modified-Since``, and a 304 rewrites only
+``.files``, never the page.
 
 Neither file holds a request header, so never a credential. Each is written to a temporary file
 in the same directory and moved into place with ``os.replace``: two runs sharing the
 directory each see whole files. ``.files`` counts only when its token is the page's; a page
-replaced by another run between reading its summary and reading its files is read again
-whole. A damaged entry reads as a miss. Entries of the first format (one file, the parsed
-project as compact JSON, ``STORED_TYPE``) are still read.
+replaced by another run between reading its summary and reading its page is read again whole.
+A damaged entry reads as a miss. Entries of the first format (one file, the parsed project as
+compact JSON, ``STORED_TYPE``) are still read. With ``background=True`` the writes are done
+by a thread of their own, in order, and ``flush`` waits for them: reading answers never waits
+for the disk.
 
 Why not ``hishel`` (2.0): it implements RFC 9111, so a page's own ``Cache-Control`` decides
 freshness where this tool needs a fixed, user-chosen TTL and an offline mode; its storages are
@@ -37,6 +40,8 @@ import itertools
 import json
 import logging
 import os
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -98,8 +103,34 @@ def cache_key(index_url: str, name: str) -> str:
 class PageCache:
     """A directory of cached project pages (see the module docstring)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, background: bool = False) -> None:
         self.directory = directory
+        self._background = background
+        self._writes: queue.SimpleQueue[tuple[str, list[bytes]] | None] | None = None
+        self._writer: threading.Thread | None = None
+
+    def flush(self) -> None:
+        """Wait for the writes handed to the background thread."""
+        if self._writer is not None and self._writes is not None:
+            self._writes.put(None)
+            self._writer.join()
+            self._writer = self._writes = None
+
+    def _write_later(self, path: str, parts: list[bytes]) -> None:
+        if not self._background:
+            self._write(path, parts)
+            return
+        if self._writer is None or self._writes is None:
+            writes: queue.SimpleQueue[tuple[str, list[bytes]] | None] = queue.SimpleQueue()
+            self._writes = writes
+
+            def run() -> None:
+                while (job := writes.get()) is not None:
+                    self._write(*job)
+
+            self._writer = threading.Thread(target=run, name="cg-action-cache", daemon=True)
+            self._writer.start()
+        self._writes.put((path, parts))
 
     def _stem(self, index_url: str, name: str) -> str:
         key = cache_key(index_url, name)  # strings, not Path: a warm run builds a thousand
@@ -139,13 +170,11 @@ class PageCache:
         """The entry as stored now, page included (``load`` with the body read)."""
         return _read_page(self._stem(index_url, name) + _PAGE, with_body=True)
 
-    def store(
-        self, index_url: str, name: str, page: CachedPage, *, summary: bytes = b""
-    ) -> str | None:
-        """Write the page (with ``summary`` before it); its new token, None when not written.
+    def store(self, index_url: str, name: str, page: CachedPage, *, summary: bytes = b"") -> str:
+        """Write the page (with ``summary`` before it); the token that names it.
 
-        Files asked before stay only if they belong to this same page (same token): a page
-        stored anew starts with none.
+        Files asked of the page before stay only if they belong to this same page (same
+        token): a page stored anew has those of its summary.
         """
         token = os.urandom(8).hex() if summary else ""
         meta = {
@@ -161,8 +190,8 @@ class PageCache:
             "length": len(page.body),
         }
         head = json.dumps(meta, separators=(",", ":")).encode() + b"\n"
-        written = self._write(self._stem(index_url, name) + _PAGE, [head, summary, page.body])
-        return token if written else None
+        self._write_later(self._stem(index_url, name) + _PAGE, [head, summary, page.body])
+        return token
 
     def store_files(
         self, index_url: str, name: str, *, token: str, fetched_at: float, files: Mapping[str, Any]
@@ -170,7 +199,7 @@ class PageCache:
         """Write the asked files of the page named ``token`` and the time it was last fetched."""
         document = {"format": _FORMAT, "token": token, "fetched_at": fetched_at, "files": files}
         data = json.dumps(document, separators=(",", ":")).encode()
-        self._write(self._stem(index_url, name) + _FILES, [data])
+        self._write_later(self._stem(index_url, name) + _FILES, [data])
 
     def _write(self, path: str, parts: list[bytes]) -> bool:
         """Write atomically; a failure is logged, never raised."""
@@ -307,8 +336,9 @@ def _read_files(path: str, token: str) -> tuple[float, Mapping[str, Any]] | None
 # -- the summary and the file records -----------------------------------------------------------
 
 
-def encode_summary(project: IndexProject) -> bytes:
-    """The summary stored before a page (read back by ``StoredFiles``)."""
+def encode_summary(project: IndexProject, asked: Mapping[str, Any]) -> bytes:
+    """The summary stored before a page, with the ``asked_records`` of its files (read back
+    by ``decode_summary``)."""
     releases = [
         [str(version), release.files, release.yanked, release.upstream]
         for version, release in project.releases.items()
@@ -317,6 +347,7 @@ def encode_summary(project: IndexProject) -> bytes:
         "versions": [str(v) for v in project.versions],
         "releases": releases,
         "count": len(project.files),
+        "files": asked,
     }
     return json.dumps(document, separators=(",", ":")).encode()
 
@@ -391,7 +422,7 @@ class StoredFiles(FileListing):
     """The files of a stored page: the asked ones from ``.files``, the others from the page,
     read (``read_page``) and parsed the first time one of them is asked for."""
 
-    __slots__ = ("_asked", "_count", "_made", "_page", "_read_page", "_releases")
+    __slots__ = ("_asked", "_count", "_page", "_read_page", "_releases", "stored")
 
     def __init__(
         self,
@@ -406,6 +437,7 @@ class StoredFiles(FileListing):
         self._asked = asked
         self._read_page = read_page
         self._page: FileListing | None = None
+        self.stored = frozenset(str(v) for v in asked)  # the versions read from the cache
 
     def __len__(self) -> int:
         return self._count
@@ -455,9 +487,10 @@ def decode_summary(
             counts = [_typed(n, int, "a count") for n in (files, yanked, upstream)]
             releases[parse(raw)] = Release(files=counts[0], yanked=counts[1], upstream=counts[2])
         count = _typed(document.get("count"), int, "the count")
+        stored = _typed(document.get("files", {}), dict, "the files")
         files_by_version = {
             parse(raw): tuple(decode_file(entry, parse) for entry in _typed(entries, list, "files"))
-            for raw, entries in asked.items()
+            for raw, entries in {**stored, **asked}.items()
         }
     except PageError:
         raise
@@ -469,6 +502,11 @@ def decode_summary(
     return IndexProject(
         name=name, index_url=redact_url(index_url), files=listing, versions=tuple(versions)
     )
+
+
+def stored_versions(files: object) -> frozenset[str]:
+    """The versions whose files a project read from the cache had there."""
+    return files.stored if isinstance(files, StoredFiles) else frozenset()
 
 
 def asked_records(files: FileListing) -> dict[str, list[Any]] | None:

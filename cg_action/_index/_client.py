@@ -66,6 +66,7 @@ from cg_action._index._cache import (
     decode_project,
     decode_summary,
     encode_summary,
+    stored_versions,
 )
 from cg_action._index._files import PageError
 from cg_action._index._retry import RETRY_STATUSES, backoff_delay, retry_after_seconds
@@ -135,6 +136,22 @@ ENTITLEMENT_HINT = (
     "the credentials were accepted but grant no access to this index: check the "
     "organization's Chainguard Libraries entitlement"
 )
+
+
+def _import_httpx() -> None:
+    """Import httpx without its command line: ``httpx`` imports ``httpx._main``, which loads
+    click, rich and pygments when they are installed (about 50 ms), for a ``main`` this tool
+    never calls."""
+    if "httpx" in sys.modules:
+        return
+    blocked = "httpx._main" not in sys.modules
+    if blocked:
+        sys.modules["httpx._main"] = None  # type: ignore[assignment]  # ImportError on import
+    try:
+        import httpx  # noqa: F401 - imported for its place in sys.modules
+    finally:
+        if blocked and sys.modules.get("httpx._main") is None:
+            del sys.modules["httpx._main"]  # whoever wants the command line may import it
 
 
 def _has_h2() -> bool:
@@ -382,7 +399,11 @@ class IndexClient:
 
     def __init__(self, settings: ClientSettings) -> None:
         self.settings = settings
-        self._cache = PageCache(settings.cache_dir) if settings.cache_dir is not None else None
+        self._cache = (
+            PageCache(settings.cache_dir, background=True)
+            if settings.cache_dir is not None
+            else None
+        )
         self._runner: _LoopThread | None = None
         self._transport: httpx.AsyncBaseTransport | None = None
         self._proxied: httpx.AsyncClient | None = None
@@ -408,6 +429,8 @@ class IndexClient:
     def close(self) -> None:
         """Keep the files asked of the stored pages; close the connections and stop the loop."""
         self._store_asked_files()
+        if self._cache is not None:
+            self._cache.flush()
         if self._runner is not None:
             if self._transport is not None:
                 self._runner.run(self._transport.aclose())
@@ -442,6 +465,8 @@ class IndexClient:
         index_url = normalize_index_url(redact_url(index.url))
         unique = list(dict.fromkeys(names))
         answers: dict[NormalizedName, ProjectAnswer] = {}
+        if self._cache is not None:
+            self._cache.flush()  # what an earlier call stored is read back whole
 
         def deliver(name: NormalizedName, answer: ProjectAnswer) -> None:
             answers[name] = answer
@@ -504,7 +529,10 @@ class IndexClient:
                 if isinstance(outcome, BaseException):
                     raise outcome
                 if isinstance(outcome, _PageResponse):
-                    deliver(name, self._answer(outcome, entry, name, index_url))
+                    answer, page = self._answer(outcome, entry, name, index_url)
+                    deliver(name, answer)  # the caller asks for the files it needs...
+                    if page is not None:
+                        self._store(index_url, name, page, answer)  # ...and they are kept
                 elif isinstance(outcome, Unavailable):
                     deliver(name, outcome)
         finally:
@@ -582,6 +610,7 @@ class IndexClient:
         Through the direct transport, or httpx's own behind a proxy. Raises httpx's transport
         errors, and ``_GaveUp`` for a URL httpx cannot send.
         """
+        _import_httpx()
         import httpx
 
         settings = self.settings
@@ -753,7 +782,7 @@ class IndexClient:
             token=entry.token,
             fetched_at=entry.fetched_at,
             files=project.files,
-            known=frozenset(entry.asked),
+            known=stored_versions(project.files),
             changed=revalidated,
         )
         return Found(project=project)
@@ -842,14 +871,15 @@ class IndexClient:
         entry: CachedPage | None,
         name: NormalizedName,
         index_url: str,
-    ) -> ProjectAnswer:
-        """The answer a page response gives; a readable one is stored in the cache."""
+    ) -> tuple[ProjectAnswer, CachedPage | None]:
+        """The answer a page response gives, and the page to store once it was handed on
+        (None: nothing to store)."""
         if result.not_modified and entry is not None:
             page = dataclasses.replace(entry, fetched_at=time.time())
             answer = self._decode_entry(page, name, index_url, revalidated=True)
-            if not entry.summary and self._cache is not None and isinstance(answer, Found):
-                self._store(index_url, name, page, answer)  # an entry of the first format
-            return answer
+            if not entry.summary and isinstance(answer, Found):
+                return answer, page  # an entry of the first format: stored anew
+            return answer, None  # the time of the revalidation is kept at ``close``
         page = CachedPage(
             status=result.status,
             body=result.body,
@@ -870,29 +900,29 @@ class IndexClient:
                 index_url=index_url,
                 reason=f"redirected outside the index to {result.page_url}, which answered {said}",
             )
-        if self._cache is not None and not isinstance(answer, Unavailable):
-            self._store(index_url, name, page, answer)
-        return answer
+        return answer, (page if not isinstance(answer, Unavailable) else None)
 
     def _store(
         self, index_url: str, name: NormalizedName, page: CachedPage, answer: ProjectAnswer
     ) -> None:
-        """Store a page read from the index, with its summary when it lists files."""
+        """Store a page read from the index: with its summary and the files asked of it so far
+        when it lists files (those asked later go beside it at ``close``)."""
         cache = self._cache
         if cache is None:
             return
         if not isinstance(answer, Found) or not isinstance(answer.project.files, FileListing):
             cache.store(index_url, name, page)
             return
-        token = cache.store(index_url, name, page, summary=encode_summary(answer.project))
-        if token:
-            self._stored[(index_url, name)] = _StoredPage(
-                token=token,
-                fetched_at=page.fetched_at,
-                files=answer.project.files,
-                known=frozenset(),
-                changed=False,
-            )
+        files = answer.project.files
+        records = asked_records(files) or {}
+        token = cache.store(index_url, name, page, summary=encode_summary(answer.project, records))
+        self._stored[(index_url, name)] = _StoredPage(
+            token=token,
+            fetched_at=page.fetched_at,
+            files=files,
+            known=frozenset(records),
+            changed=False,
+        )
 
     # -- files -----------------------------------------------------------------------------------
 

@@ -535,7 +535,16 @@ class _H2(asyncio.Protocol):
         _cheap_data_frame_repr()
 
         self.origin = origin
-        self.http = H2Connection(H2Configuration(client_side=True, header_encoding=None))
+        # outbound headers are checked by ``_check_headers`` and written lower-case here;
+        # inbound ones (the server's) are checked by h2
+        config = H2Configuration(
+            client_side=True,
+            header_encoding=None,
+            validate_outbound_headers=False,
+            normalize_outbound_headers=False,
+        )
+        self.http = H2Connection(config)
+        self._flush_scheduled = False
         self.transport: asyncio.Transport | None = None
         self.streams: dict[int, _Stream] = {}
         self.closed = False
@@ -558,9 +567,17 @@ class _H2(asyncio.Protocol):
         self._flush()
 
     def _flush(self) -> None:
+        self._flush_scheduled = False
         data = self.http.data_to_send()
         if data and self.transport is not None and not self.closed:
             self.transport.write(data)
+
+    def _flush_soon(self) -> None:
+        """Send what h2 has to send at the end of this turn of the loop: the requests started
+        in one turn leave in one write (one TLS record, one system call), not one each."""
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
 
     def data_received(self, data: bytes) -> None:
         from h2 import events
@@ -678,7 +695,7 @@ class _H2(asyncio.Protocol):
         except H2Error:
             self.streams.pop(stream_id, None)
             raise httpx.LocalProtocolError("a header or the URL is invalid") from None
-        self._flush()
+        self._flush_soon()
         try:
             status, response_headers = await _wait(stream.head, timeout, "answer")
         except BaseException:
@@ -696,7 +713,7 @@ class _H2(asyncio.Protocol):
         if length and not self.closed:
             with contextlib.suppress(Exception):
                 self.http.acknowledge_received_data(length, stream_id)
-                self._flush()
+                self._flush_soon()
 
     def release(self, stream_id: int, *, complete: bool) -> None:
         stream = self.streams.pop(stream_id, None)
@@ -705,7 +722,7 @@ class _H2(asyncio.Protocol):
 
             with contextlib.suppress(Exception):
                 self.http.reset_stream(stream_id, ErrorCodes.CANCEL)
-                self._flush()
+                self._flush_soon()
 
 
 class _H2Body(httpx.AsyncByteStream):

@@ -399,3 +399,27 @@ def test_a_page_replaced_while_read_is_read_again_and_a_removed_one_fails_the_ru
         page.unlink()
         with pytest.raises(IndexUnreachableError, match="run again"):
             _files_of(warm, "2.0")
+
+
+def test_files_asked_while_answers_arrive_are_stored_with_the_page(
+    server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # what a check does: it reads each answer's pinned files as the answer comes
+    server.expect_request("/simple/flask/").respond_with_data(
+        _two_version_page(), content_type=JSON_TYPE
+    )
+    settings = _settings(tmp_path / "cache")
+
+    def on_answer(_name: object, answer: object) -> None:
+        _files_of(answer, "2.0")
+
+    with IndexClient(settings) as client:
+        client.get_projects(index_at(server), [FLASK], on_answer=on_answer)
+    written = sorted(p.suffix for p in (tmp_path / "cache").rglob("*") if p.is_file())
+    assert written == [".page"]  # one file per project: the asked files are in its summary
+    monkeypatch.setattr(PageCache, "read_body", lambda *_: pytest.fail("the page was read"))
+    with IndexClient(settings) as client:
+        warm = client.get_projects(index_at(server), [FLASK], on_answer=on_answer)[FLASK]
+        assert client.requests_sent == 0
+    assert _files_of(warm, "2.0") == ["flask-2.0-py3-none-any.whl"]
+    assert sorted(p.suffix for p in (tmp_path / "cache").rglob("*") if p.is_file()) == [".page"]
