@@ -107,24 +107,16 @@ def hash_from_fragment(fragment: str) -> Hash | None:
 def link_filename(href: str) -> str | None:
     """The file name of a link, read from the link alone; None when only resolving it can tell.
 
-    It is the link's last path segment when the link is printable ASCII without white space
-    (stripped or dropped when resolving), a query, a fragment, percent-encoding, parameters,
-    IPv6 brackets or a backslash, and the segment follows a "/" that does not end an authority
-    (``https://host``), is no dot segment and holds no colon or ``@``. ``Links.add_all`` does
-    the same inline.
+    It is the last path segment of the link before its fragment (``#sha256=...``) when the
+    link is printable ASCII without white space (stripped or dropped when resolving), a query,
+    percent-encoding, parameters, IPv6 brackets or a backslash, and the segment follows a "/"
+    that does not end an authority (``https://host``), is no dot segment and holds no colon or
+    ``@``. ``Links.add_all`` does the same inline.
     """
-    if (
-        not href.isascii()
-        or " " in href
-        or "?" in href
-        or "#" in href
-        or "%" in href
-        or ";" in href
-        or "[" in href
-        or "]" in href
-        or "\\" in href
-        or not href.isprintable()
-    ):
+    if not href.isascii() or " " in href or not href.isprintable():
+        return None
+    href = href.partition("#")[0]
+    if "?" in href or "%" in href or ";" in href or "[" in href or "]" in href or "\\" in href:
         return None
     head, _, tail = href.rpartition("/")
     if not tail or tail in (".", "..") or ":" in tail or "@" in tail or head.endswith("/"):
@@ -401,19 +393,19 @@ class Links(Generic[T]):
         for link, href, text_filename, yanked in links:
             resolved: tuple[str, str] | None = None
             filename = None
+            path = href.partition("#")[0] if "#" in href else href
             if not (
                 not href.isascii()
                 or " " in href
-                or "?" in href
-                or "#" in href
-                or "%" in href
-                or ";" in href
-                or "[" in href
-                or "]" in href
-                or "\\" in href
+                or "?" in path
+                or "%" in path
+                or ";" in path
+                or "[" in path
+                or "]" in path
+                or "\\" in path
                 or not href.isprintable()
             ):
-                head, _, tail = href.rpartition("/")
+                head, _, tail = path.rpartition("/")
                 if not (
                     not tail
                     or tail in (".", "..")
@@ -427,13 +419,13 @@ class Links(Generic[T]):
                 resolved = (url, fragment)
             text: str | None
             if filename.endswith(".whl"):  # most links
-                stem = filename[:-4]
-                parts = stem.split("-")
+                # project, version, tag set (a build tag makes the last piece miss: long way)
+                parts = filename[:-4].split("-", 2)
                 if (
-                    len(parts) == 5
+                    len(parts) == 3
                     and known_projects.get(parts[0])
                     and known_versions.get(parts[1])
-                    and known_tags.get(f"{parts[2]}-{parts[3]}-{parts[4]}")
+                    and known_tags.get(parts[2])
                 ):
                     text = parts[1]
                 else:
@@ -486,21 +478,25 @@ class Links(Generic[T]):
                     counts[version] = [a + b for a, b in zip(counts[version], count, strict=True)]
                 else:
                     positions[version], counts[version] = found, count
-            releases = {
-                version: Release(files=files, yanked=yanked, upstream=upstream)
-                for version, (files, yanked, upstream) in counts.items()
-            }
+            # in version order: who sorts the versions again finds them sorted (one pass)
+            releases = {}
+            for version in sorted(counts):
+                files, yanked, upstream = counts[version]
+                releases[version] = Release(files=files, yanked=yanked, upstream=upstream)
             self._grouped = (positions, releases)
         return self._grouped
 
     def sorted_versions(self, declared: Iterable[str] | None = None) -> tuple[Version, ...]:
         """The files' versions and the declared ones (PEP 700), sorted."""
-        found = set(self.grouped()[0])
+        with_files = self.grouped()[1]  # sorted already
+        extra = set()
         for raw in declared or ():
             version = self.reader.parse_version(raw)
-            if version is not None:
-                found.add(version)
-        return tuple(sorted(found))
+            if version is not None and version not in with_files:
+                extra.add(version)
+        if not extra:
+            return tuple(with_files)
+        return tuple(sorted([*with_files, *extra]))  # nearly sorted: one merge
 
     def files(self, make: Callable[[T, str, str, str, Version | None], IndexFile]) -> PageFiles[T]:
         """The files of these links, made when asked for."""
