@@ -146,7 +146,7 @@ class FilenameReader:
         self.versions: dict[str, Version | None] = {}  # version text -> Version, None: invalid
         self.wheel_projects: dict[str, bool] = {}  # a wheel's project part -> names this one
         self.wheel_tags: dict[str, bool] = {}  # a wheel's tag set -> valid
-        self._canonical: dict[str, str] = {}
+        self.canonical: dict[str, str] = {}  # a name as written -> canonical
         self._builds: dict[str, bool] = {}
         self._tag_parts: dict[str, bool] = {}  # "i:cp311", "a:abi3", "p:win_amd64" -> valid
 
@@ -188,9 +188,9 @@ class FilenameReader:
         return raw_version if self.parse_version(raw_version) is not None else None
 
     def _canonical_name(self, text: str) -> str:
-        found = self._canonical.get(text)
+        found = self.canonical.get(text)
         if found is None:
-            found = self._canonical[text] = canonicalize_name(text)
+            found = self.canonical[text] = canonicalize_name(text)
         return found
 
     def wheel_version_text(self, filename: str) -> str | None:
@@ -390,6 +390,9 @@ class Links(Generic[T]):
         known_projects = reader.wheel_projects
         known_tags = reader.wheel_tags
         known_versions = reader.versions
+        known_names = reader.canonical  # what the sdist rules have seen
+        parse_version = reader.parse_version
+        name = reader.name
         for link, href, text_filename, yanked in links:
             resolved: tuple[str, str] | None = None
             filename = None
@@ -424,12 +427,24 @@ class Links(Generic[T]):
                 if (
                     len(parts) == 3
                     and known_projects.get(parts[0])
-                    and known_versions.get(parts[1])
                     and known_tags.get(parts[2])
+                    and (
+                        known_versions[parts[1]]
+                        if parts[1] in known_versions
+                        else parse_version(parts[1])
+                    )
                 ):
                     text = parts[1]
                 else:
                     text = reader.wheel_version_text(filename)
+            elif filename.endswith(".tar.gz"):  # most of the others: packaging's sdist rules
+                project, _, raw = filename[:-7].rpartition("-")
+                if known_names.get(project) == name and (
+                    known_versions[raw] if raw in known_versions else parse_version(raw)
+                ):
+                    text = raw
+                else:
+                    text = reader.version_text(filename)
             elif filename.lower().endswith(DIST_SUFFIXES):
                 text = reader.version_text(filename)
             else:

@@ -302,6 +302,14 @@ def test_file_name_versions_are_packagings(
     expected = reference_version(filename, name)
     assert reader.version(filename) == expected, filename
     assert reader.version(filename) == expected, filename  # and again, from what it saw
+    # and through a page's own loop, twice on one page (the second time from what it saw)
+    if filename.lower().endswith(DIST_SUFFIXES) and "/" not in filename:
+        entries = [{"filename": filename, "url": f"/f/{n}/{filename}"} for n in (1, 2)]
+        document = json.dumps({"meta": {"api-version": "1.0"}, "files": entries})
+        project = parse_json_page(
+            document, INDEX + f"{name}/", name=NormalizedName(name), index_url=INDEX
+        )
+        assert [f.version for f in project.files] == [expected, expected], filename
 
 
 def test_releases_count_files_yanked_and_upstream() -> None:
