@@ -306,10 +306,10 @@ def test_file_name_versions_are_packagings(
     if filename.lower().endswith(DIST_SUFFIXES) and "/" not in filename:
         entries = [{"filename": filename, "url": f"/f/{n}/{filename}"} for n in (1, 2)]
         document = json.dumps({"meta": {"api-version": "1.0"}, "files": entries})
-        project = parse_json_page(
+        read = parse_json_page(
             document, INDEX + f"{name}/", name=NormalizedName(name), index_url=INDEX
         )
-        assert [f.version for f in project.files] == [expected, expected], filename
+        assert [f.version for f in read.files] == [expected, expected], filename
 
 
 def test_releases_count_files_yanked_and_upstream() -> None:
