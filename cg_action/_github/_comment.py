@@ -1,10 +1,11 @@
 """The pull-request comment: find ours by its hidden marker, then update it or post a new one.
 
-Talks to GitHub's REST API with the standard library (``urllib.request``): list the issue
+Talks to GitHub's REST API through the tool's one HTTP stack (``_index._rest``): list the issue
 comments (100 a page, following the ``Link`` header), PATCH the one that starts with the marker,
-or POST a new one. A token that may not comment (a fork's read-only token, no
-``pull-requests: write``) gives a warning outcome, not an error: the check itself still stands.
-The token is sent only to the API host and never appears in a message.
+or POST a new one. A redirect is followed only on the API's own host, and only for a GET. A
+token that may not comment (a fork's read-only token, no ``pull-requests: write``) gives a
+warning outcome, not an error: the check itself still stands. The token is sent only to the API
+host and never appears in a message.
 
 Only a comment the token's own identity wrote is ever edited: anyone can post a comment that
 starts with the marker. The workflow's ``GITHUB_TOKEN`` cannot ask GitHub who it is
@@ -18,11 +19,9 @@ from __future__ import annotations
 import json
 import logging
 import re
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from cg_action import __version__
 from cg_action._compat import StrEnum
@@ -33,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 _TIMEOUT = 30.0
 _MAX_PAGES = 100  # 10,000 comments: more than any pull request has
+_MAX_REDIRECTS = 5
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # GitHub keeps pull-request conversation comments under the issue endpoints.
 _ISSUE_PATH = "issue" + "s"
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
@@ -193,12 +194,16 @@ class _Client:
         self._origin = (parts.scheme, parts.netloc.lower())
         self._token = token
 
-    def _request(self, method: str, url: str, payload: object | None) -> urllib.request.Request:
+    def _check_origin(self, url: str) -> None:
         parts = urlsplit(url)
         if (parts.scheme, parts.netloc.lower()) != self._origin:
             raise GitHubError(
                 f"refusing to send the token to another host than the GitHub API: {parts.netloc}"
             )
+
+    def _open(self, method: str, url: str, payload: object | None) -> tuple[Any, str | None]:
+        from cg_action._index._rest import RestFailure, rest_request
+
         headers = {
             "Accept": "application/vnd.github+json",
             "X-GitHub-Api-Version": "2022-11-28",
@@ -208,30 +213,33 @@ class _Client:
         if payload is not None:
             data = json.dumps(payload).encode("utf-8")
             headers["Content-Type"] = "application/json; charset=utf-8"
-        request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310 - http(s) only, checked above
-        # An unredirected header is not copied when urllib follows a redirect elsewhere.
-        request.add_unredirected_header("Authorization", f"Bearer {self._token}")
-        return request
-
-    def _open(self, request: urllib.request.Request) -> tuple[Any, str | None]:
-        try:
-            # The URL's scheme and host were checked in _request against the API's origin.
-            with urllib.request.urlopen(request, timeout=_TIMEOUT) as response:  # noqa: S310 - http(s) only, checked above
-                raw = response.read()
-                link = response.headers.get("Link")
-        except urllib.error.HTTPError as exc:
-            exc.close()  # the error holds the connection open until closed
-            raise _HTTPFailure(exc.code, str(exc.reason)) from exc
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise GitHubError(f"the GitHub API could not be reached: {reason}") from exc
-        try:
-            return (json.loads(raw) if raw else None), link
-        except ValueError as exc:
-            raise GitHubError("GitHub answered with something that is not JSON") from exc
+        for _hop in range(_MAX_REDIRECTS + 1):
+            self._check_origin(url)  # the token goes to the API's host only, redirects included
+            try:
+                answer = rest_request(
+                    method,
+                    url,
+                    headers={**headers, "Authorization": f"Bearer {self._token}"},
+                    body=data,
+                    timeout=_TIMEOUT,
+                )
+            except RestFailure as exc:
+                raise GitHubError(f"the GitHub API could not be reached: {exc.reason}") from exc
+            location = answer.headers.get("location")
+            if answer.status in _REDIRECTS and method == "GET" and location:
+                url = urljoin(url, location)
+                continue
+            if answer.status >= 300:
+                raise _HTTPFailure(answer.status, answer.reason)
+            try:
+                body = json.loads(answer.body) if answer.body else None
+            except ValueError as exc:
+                raise GitHubError("GitHub answered with something that is not JSON") from exc
+            return body, answer.headers.get("link")
+        raise GitHubError(f"the GitHub API redirected more than {_MAX_REDIRECTS} times")
 
     def get_page(self, url: str) -> tuple[Any, str | None]:
-        return self._open(self._request("GET", url, None))
+        return self._open("GET", url, None)
 
     def send(self, method: str, url: str, payload: object) -> Any:
-        return self._open(self._request(method, url, payload))[0]
+        return self._open(method, url, payload)[0]

@@ -717,6 +717,7 @@ class IndexClient:
         """One attempt at a request, following redirects by hand; ``handle`` reads the open
         response (with the URL it came from). Credentials go only to the index's origin; a
         401 or 403 from there is ``IndexAuthError``, from elsewhere that request's failure."""
+        _import_httpx()
         import httpx
 
         auth = self._auth_header(index)

@@ -66,6 +66,14 @@ def _timeouts(request: httpx.Request) -> tuple[float | None, float | None]:
     return timeout.get("connect"), timeout.get("read")
 
 
+def _content_of(request: httpx.Request) -> bytes:
+    """The request's body (pages and files have none; a comment to post has one)."""
+    stream = request.stream
+    if isinstance(stream, httpx.ByteStream):
+        return b"".join(stream)  # a body given as bytes: iterated without I/O
+    raise httpx.LocalProtocolError("only a body given as bytes can be sent")
+
+
 def _check_headers(headers: list[tuple[bytes, bytes]]) -> None:
     for name, value in headers:
         if b"\r" in value or b"\n" in value or b"\0" in value or not name.strip():
@@ -378,10 +386,13 @@ class _H1(asyncio.Protocol):
         self.received = 0
         host = url.netloc.rpartition(b"@")[2]
         lines = [(b"Host", host), *[(n, v) for n, v in headers if n.lower() != b"host"]]
+        content = _content_of(request)
         try:
             data = self.http.send(
                 h11.Request(method=request.method, target=url.raw_path, headers=lines)
             )
+            if content:
+                data += self.http.send(h11.Data(data=content)) or b""
             data += self.http.send(h11.EndOfMessage()) or b""
         except h11.LocalProtocolError:  # its message quotes the header: it may be a secret
             self.close()
@@ -545,6 +556,7 @@ class _H2(asyncio.Protocol):
         )
         self.http = H2Connection(config)
         self._flush_scheduled = False
+        self._window_waiters: list[asyncio.Future[None]] = []  # request bodies waiting for room
         self.transport: asyncio.Transport | None = None
         self.streams: dict[int, _Stream] = {}
         self.closed = False
@@ -618,6 +630,11 @@ class _H2(asyncio.Protocol):
                     self._fail(
                         stream, httpx.RemoteProtocolError(f"stream reset ({event.error_code})")
                     )
+            elif isinstance(event, (events.WindowUpdated, events.RemoteSettingsChanged)):
+                waiters, self._window_waiters = self._window_waiters, []
+                for waiter in waiters:
+                    if not waiter.done():
+                        waiter.set_result(None)
             elif isinstance(event, events.ConnectionTerminated):
                 self.going_away = event.last_stream_id or 0
                 self.origin.forget(self)
@@ -689,14 +706,17 @@ class _H2(asyncio.Protocol):
             (b":path", url.raw_path),
             *[(n.lower(), v) for n, v in headers if n.lower() not in _HOP_HEADERS],
         ]
+        content = _content_of(request)
         stream = self.streams[stream_id] = _Stream(asyncio.get_running_loop())
         try:
-            self.http.send_headers(stream_id, lines, end_stream=True)
+            self.http.send_headers(stream_id, lines, end_stream=not content)
         except H2Error:
             self.streams.pop(stream_id, None)
             raise httpx.LocalProtocolError("a header or the URL is invalid") from None
         self._flush_soon()
         try:
+            if content:
+                await self._send_body(stream_id, content, timeout)
             status, response_headers = await _wait(stream.head, timeout, "answer")
         except BaseException:
             self.release(stream_id, complete=False)
@@ -708,6 +728,24 @@ class _H2(asyncio.Protocol):
             extensions={"http_version": b"HTTP/2"},
             request=request,
         )
+
+    async def _send_body(self, stream_id: int, content: bytes, timeout: float | None) -> None:
+        """A request body (a comment to post), as the server's flow-control windows allow."""
+        view = memoryview(content)
+        while view:
+            stream = self.streams.get(stream_id)
+            if stream is None or stream.error is not None or self.closed:
+                raise httpx.WriteError("the stream closed before the request was sent")
+            room = min(self.http.local_flow_control_window(stream_id), len(view))
+            room = min(room, self.http.max_outbound_frame_size)
+            if room <= 0:
+                waiter = asyncio.get_running_loop().create_future()
+                self._window_waiters.append(waiter)
+                await _wait(waiter, timeout, "room to send")
+                continue
+            self.http.send_data(stream_id, bytes(view[:room]), end_stream=room == len(view))
+            view = view[room:]
+            self._flush()
 
     def consumed(self, stream_id: int, length: int) -> None:
         if length and not self.closed:
