@@ -6,7 +6,7 @@ Every URL shown anywhere (reports, logs, errors, cache keys) goes through ``reda
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 from cg_action._errors import UsageError
 
@@ -38,11 +38,22 @@ def redact_url(url: str) -> str:
         except ValueError:
             return redact_text(url)
         if "@" in parts.netloc:
-            host = parts.netloc.rpartition("@")[2]
-            url = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+            url = _cut_userinfo(url, parts.netloc)
     if "%" in url:  # rare in index URLs: look for an encoded URL with user-info
         return redact_text(url)
     return url
+
+
+def _cut_userinfo(url: str, netloc: str) -> str:
+    """``url`` with the user-info of its ``netloc`` cut out of the text itself.
+
+    Putting split parts together again would not do: ``urlunsplit`` reads a path that starts
+    with ``//`` as a host (``https://@//h/x`` would become ``https://h/x``).
+    """
+    start = url.find("//") + 2
+    if start < 2 or url[start : start + len(netloc)] != netloc:
+        return redact_text(url)
+    return url[:start] + netloc.rpartition("@")[2] + url[start + len(netloc) :]
 
 
 def redact_text(text: str) -> str:
@@ -143,10 +154,13 @@ def split_credentials(url: str) -> tuple[str, str | None, str | None]:
         raise InvalidURLError(f"not a valid URL: {redact_text(url)!r} ({exc})") from exc
     if "@" not in parts.netloc:
         return url, None, None
-    userinfo, _, host = parts.netloc.rpartition("@")
+    userinfo = parts.netloc.rpartition("@")[0]
     user, has_password, password = userinfo.partition(":")
-    clean = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-    return clean, unquote(user) or None, unquote(password) if has_password else None
+    return (
+        _cut_userinfo(url, parts.netloc),
+        unquote(user) or None,
+        unquote(password) if has_password else None,
+    )
 
 
 def normalize_index_url(url: str) -> str:

@@ -176,6 +176,7 @@ SEGMENT = st.text(alphabet=st.sampled_from("ab.-_+/:@?#%;[]\\ \t~!$&'()*=,é0179
 @example(prefix="https://", middle="h", tail="", suffix="", base=BASES[0])
 @example(prefix="", middle="", tail="http:b", suffix=".whl", base=BASES[0])
 @example(prefix="https://[::1", middle="/x", tail="", suffix=".whl", base=BASES[0])
+@example(prefix="//", middle="@/", tail="[", suffix="", base=BASES[0])  # an empty user-info
 def test_a_link_read_from_its_text_is_the_resolved_links_name(
     prefix: str, middle: str, tail: str, suffix: str, base: str
 ) -> None:

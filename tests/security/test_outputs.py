@@ -19,7 +19,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from cg_action._cli import main
-from cg_action._urls import redact_text, redact_url
+from cg_action._urls import redact_text, redact_url, split_credentials
 
 SECRET_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~"
 secrets = st.text(SECRET_ALPHABET, min_size=12, max_size=40).filter(
@@ -74,6 +74,22 @@ def test_redact_url_drops_user_info_in_any_form(user: str, secret: str, host: st
     ]:
         assume(secret not in template)
         assert secret not in redact_url(template.replace(PLACEHOLDER, secret))
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://u:p@h/x", "https://h/x"),
+        ("HTTPS://u:p@h:8/x?y=1#f", "HTTPS://h:8/x?y=1#f"),
+        ("//u:p@h/x", "//h/x"),
+        # an empty host stays empty: the path is not read as a host once the user-info is gone
+        ("https://@//[", "https:////["),
+        ("https://u:p@//evil.example/x", "https:////evil.example/x"),
+    ],
+)
+def test_redact_url_cuts_only_the_user_info(url: str, expected: str) -> None:
+    assert redact_url(url) == expected
+    assert split_credentials(url)[0] == expected
 
 
 @pytest.mark.parametrize(
