@@ -249,6 +249,10 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
     from cg_action._targets import Selection, default_targets, parse_target
 
     root = (args.root or Path.cwd()).resolve()
+    if not root.is_dir():
+        raise UsageError(
+            f"--root (CG_ACTION_ROOT) {args.root}: not a folder; give the repository's folder"
+        )
     policy = load_policy(root, args.config)
 
     index_url = args.index_url or policy.setting("index-url")
