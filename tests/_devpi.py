@@ -22,6 +22,7 @@ from tests._servers import LocalIndex, free_port, running
 USER = "tester"
 PASSWORD = "fake-devpi-password"
 INDEX = "dev"
+_JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 
 
 def _devpi_command(name: str) -> list[str]:
@@ -68,8 +69,8 @@ def _name_and_version(path: Path) -> tuple[str, str]:
 
 
 @contextlib.contextmanager
-def devpi_index(workdir: Path, files: Sequence[Path]) -> Iterator[LocalIndex]:
-    """Serve ``files`` from a fresh devpi-server; the URL is the index's ``+simple/``."""
+def devpi_server(workdir: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """A fresh devpi-server with the user ``USER`` logged in: (its base URL, the auth header)."""
     serverdir = workdir / "devpi-server"
     subprocess.run(
         [*_devpi_command("devpi-init"), "--serverdir", str(serverdir), "--no-root-pypi"],
@@ -80,47 +81,57 @@ def devpi_index(workdir: Path, files: Sequence[Path]) -> Iterator[LocalIndex]:
     base = f"http://127.0.0.1:{port}"
     command = [
         *_devpi_command("devpi-server"),
-        "--serverdir",
-        str(serverdir),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
+        *("--serverdir", str(serverdir), "--host", "127.0.0.1", "--port", str(port)),
         "--offline-mode",
     ]
     with running(command, f"{base}/+api", workdir / f"devpi-{port}.log"):
-        json_headers = {"Content-Type": "application/json", "Accept": "application/json"}
         _call(
             "PUT",
             f"{base}/{USER}",
             body=json.dumps({"password": PASSWORD, "email": "t@example.com"}).encode(),
-            headers=json_headers,
+            headers=_JSON_HEADERS,
         )
         login = json.loads(
             _call(
                 "POST",
                 f"{base}/+login",
                 body=json.dumps({"user": USER, "password": PASSWORD}).encode(),
-                headers=json_headers,
+                headers=_JSON_HEADERS,
             )
         )
         token = login["result"]["password"]
-        auth = {"X-Devpi-Auth": base64.b64encode(f"{USER}:{token}".encode()).decode()}
-        _call(
-            "PUT",
-            f"{base}/{USER}/{INDEX}",
-            body=json.dumps({"type": "stage", "bases": [], "volatile": True}).encode(),
-            headers={**json_headers, **auth},
+        yield base, {"X-Devpi-Auth": base64.b64encode(f"{USER}:{token}".encode()).decode()}
+
+
+def create_index(base: str, auth: dict[str, str], index: str, bases: Sequence[str] = ()) -> None:
+    """A non-mirror index ``USER/index`` inheriting from ``bases`` (``user/index`` names)."""
+    _call(
+        "PUT",
+        f"{base}/{USER}/{index}",
+        body=json.dumps({"type": "stage", "bases": list(bases), "volatile": True}).encode(),
+        headers={**_JSON_HEADERS, **auth},
+    )
+
+
+def upload(base: str, auth: dict[str, str], index: str, files: Sequence[Path]) -> None:
+    """Upload each distribution to ``USER/index``."""
+    for path in files:
+        name, version = _name_and_version(path)
+        body, content_type = _multipart(
+            {":action": "file_upload", "name": name, "version": version}, "content", path
         )
-        for path in files:
-            name, version = _name_and_version(path)
-            body, content_type = _multipart(
-                {":action": "file_upload", "name": name, "version": version}, "content", path
-            )
-            _call(
-                "POST",
-                f"{base}/{USER}/{INDEX}/",
-                body=body,
-                headers={"Content-Type": content_type, **auth},
-            )
-        yield LocalIndex(url=f"{base}/{USER}/{INDEX}/+simple/", root=serverdir)
+        _call(
+            "POST",
+            f"{base}/{USER}/{index}/",
+            body=body,
+            headers={"Content-Type": content_type, **auth},
+        )
+
+
+@contextlib.contextmanager
+def devpi_index(workdir: Path, files: Sequence[Path]) -> Iterator[LocalIndex]:
+    """Serve ``files`` from a fresh devpi-server; the URL is the index's ``+simple/``."""
+    with devpi_server(workdir) as (base, auth):
+        create_index(base, auth, INDEX)
+        upload(base, auth, INDEX, files)
+        yield LocalIndex(url=f"{base}/{USER}/{INDEX}/+simple/", root=workdir / "devpi-server")

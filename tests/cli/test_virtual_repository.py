@@ -9,11 +9,9 @@ sha256), not Chainguard's; and with ``pypi`` as both index and fallback every pi
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +20,7 @@ from typing import Any
 import pytest
 
 from cg_action._cli import main
-from tests._devpi import PASSWORD, USER, _call, _devpi_command, _multipart, _name_and_version
-from tests._servers import free_port, running
+from tests._devpi import USER, _call, _devpi_command, create_index, devpi_server, upload
 from tests._wheels import make_sdist, make_wheel, sha256_file
 
 pytestmark = pytest.mark.skipif(
@@ -47,20 +44,6 @@ class Devpi:
         return f"{self.base}/{USER}/{index}/+simple/"
 
 
-def _upload(base: str, index: str, auth: dict[str, str], files: list[Path]) -> None:
-    for path in files:
-        name, version = _name_and_version(path)
-        body, content_type = _multipart(
-            {":action": "file_upload", "name": name, "version": version}, "content", path
-        )
-        _call(
-            "POST",
-            f"{base}/{USER}/{index}/",
-            body=body,
-            headers={"Content-Type": content_type, **auth},
-        )
-
-
 @pytest.fixture(scope="module")
 def devpi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devpi]:
     work = tmp_path_factory.mktemp("devpi")
@@ -74,50 +57,13 @@ def devpi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devpi]:
         make_sdist(work / "upstream", "beta", "2.0.0"),
         make_sdist(work / "upstream", "delta", "1.0.0"),  # the rebuilt index has only a wheel
     ]
-    serverdir = work / "server"
-    subprocess.run(
-        [*_devpi_command("devpi-init"), "--serverdir", str(serverdir), "--no-root-pypi"],
-        check=True,
-        capture_output=True,
-    )
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    command = [
-        *_devpi_command("devpi-server"),
-        *("--serverdir", str(serverdir), "--host", "127.0.0.1", "--port", str(port)),
-        "--offline-mode",
-    ]
-    with running(command, f"{base}/+api", work / "devpi.log"):
-        json_headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        _call(
-            "PUT",
-            f"{base}/{USER}",
-            body=json.dumps({"password": PASSWORD, "email": "t@example.com"}).encode(),
-            headers=json_headers,
-        )
-        login = json.loads(
-            _call(
-                "POST",
-                f"{base}/+login",
-                body=json.dumps({"user": USER, "password": PASSWORD}).encode(),
-                headers=json_headers,
-            )
-        )
-        token = login["result"]["password"]
-        auth = {"X-Devpi-Auth": base64.b64encode(f"{USER}:{token}".encode()).decode()}
-        for index, bases in (
-            ("rebuilt", []),
-            ("pypi", []),
-            ("merged", [f"{USER}/rebuilt", f"{USER}/pypi"]),  # rebuilt first, as documented
-        ):
-            _call(
-                "PUT",
-                f"{base}/{USER}/{index}",
-                body=json.dumps({"type": "stage", "bases": bases, "volatile": True}).encode(),
-                headers={**json_headers, **auth},
-            )
-        _upload(base, "rebuilt", auth, rebuilt)
-        _upload(base, "pypi", auth, upstream)
+    with devpi_server(work) as (base, auth):
+        create_index(base, auth, "rebuilt")
+        create_index(base, auth, "pypi")
+        # rebuilt first, as documented
+        create_index(base, auth, "merged", [f"{USER}/rebuilt", f"{USER}/pypi"])
+        upload(base, auth, "rebuilt", rebuilt)
+        upload(base, auth, "pypi", upstream)
         yield Devpi(
             base=base,
             rebuilt_digests=frozenset(sha256_file(p) for p in rebuilt),
