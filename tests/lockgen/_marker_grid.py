@@ -10,12 +10,15 @@ marker ``extra == 'x'`` holds when one selected extra makes it hold.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
+
+K = TypeVar("K", bound=Hashable)
 
 PLATFORMS = (
     {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix"},
@@ -87,3 +90,30 @@ def differences(
 ) -> list[tuple[Selected, dict[str, str]]]:
     """The environments where one marker holds and the other does not."""
     return [(s, env) for s, env in grid if holds(first, s, env) != holds(second, s, env)]
+
+
+# the marker of a package one side does not list at all (false everywhere)
+NEVER = Marker("python_full_version < '0'")
+
+
+def shown(marker: Marker | None) -> str:
+    """A marker as a comparison's message shows it."""
+    if marker is None:
+        return "always"
+    return "absent" if marker is NEVER else repr(str(marker))
+
+
+def any_of(markers: Sequence[Marker | None]) -> Marker | None:
+    """One marker for a package listed more than once (with and without extras, in two
+    sections): the ``or`` of its entries'."""
+    if any(m is None for m in markers):
+        return None
+    return Marker(" or ".join(f"({m})" for m in markers))
+
+
+def merged(pairs: Iterable[tuple[K, Marker | None]]) -> dict[K, Marker | None]:
+    """Each key's markers made one with ``any_of``."""
+    found: dict[K, list[Marker | None]] = {}
+    for key, marker in pairs:
+        found.setdefault(key, []).append(marker)
+    return {key: any_of(markers) for key, markers in found.items()}

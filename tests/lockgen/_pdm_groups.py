@@ -16,7 +16,7 @@ has it; the default group is always installed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 from packaging.markers import Marker
@@ -27,7 +27,7 @@ from packaging.version import Version
 from cg_action._models import DependencyKind
 from cg_action._sources._pdm_lock import parse_pdm_lock
 from cg_action._toml import tomllib
-from tests.lockgen._marker_grid import Selected, differences, environments
+from tests.lockgen._marker_grid import NEVER, Selected, differences, environments, merged, shown
 from tests.lockgen._pdm import _pdm, pdm_env
 from tests.lockgen._pip_compile import run
 from tests.lockgen._uv_markers import Comparison
@@ -57,7 +57,6 @@ name = "pypi"
 url = "{index_url}"
 """
 
-_NEVER = Marker("python_full_version < '0'")
 _Key = tuple[str, str | None]
 
 
@@ -113,35 +112,15 @@ def compare(project: Path, home: Path) -> Comparison:
             project,
             pdm_env(home),
         )
-        theirs = _merged(_export_lines(out))
+        theirs = merged(_export_lines(out))
         grid = environments(requires_python, [selected])
         for key in sorted(set(ours) | set(theirs), key=str):
             result.compared += 1
             result.packages.add(key)
-            mine, pdm = ours.get(key, _NEVER), theirs.get(key, _NEVER)
+            mine, pdm = ours.get(key, NEVER), theirs.get(key, NEVER)
             if differences(mine, pdm, grid):
-                result.add(key, f"{label}: cg-action {_text(mine)} / pdm {_text(pdm)}")
+                result.add(key, f"{label}: cg-action {shown(mine)} / pdm {shown(pdm)}")
     return result
-
-
-def _text(marker: Marker | None) -> str:
-    if marker is None:
-        return "always"
-    return "absent" if marker is _NEVER else repr(str(marker))
-
-
-def _any(markers: Sequence[Marker | None]) -> Marker | None:
-    """One marker for a package locked more than once (with and without extras)."""
-    if any(m is None for m in markers):
-        return None
-    return Marker(" or ".join(f"({m})" for m in markers))
-
-
-def _merged(pairs: Iterator[tuple[_Key, Marker | None]]) -> dict[_Key, Marker | None]:
-    found: dict[_Key, list[Marker | None]] = {}
-    for key, marker in pairs:
-        found.setdefault(key, []).append(marker)
-    return {key: _any(markers) for key, markers in found.items()}
 
 
 def _our_markers(lock: Path) -> dict[_Key, Marker | None]:
@@ -149,7 +128,7 @@ def _our_markers(lock: Path) -> dict[_Key, Marker | None]:
     for dep in parse_pdm_lock(lock).dependencies:
         version = str(dep.version) if dep.kind is DependencyKind.PINNED else None
         pairs.append(((dep.name, version), dep.marker))
-    return _merged(iter(pairs))
+    return merged(iter(pairs))
 
 
 def _export_lines(text: str) -> Iterator[tuple[_Key, Marker | None]]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,11 +28,10 @@ from packaging.utils import canonicalize_name
 
 from cg_action._models import DependencyKind
 from cg_action._sources._pipfile_lock import parse_pipfile_lock
-from tests.lockgen._marker_grid import Selected, differences, environments
+from tests.lockgen._marker_grid import NEVER, Selected, any_of, differences, environments, shown
 from tests.lockgen._pip_compile import offline_env, run
 from tests.lockgen._pipenv import write_pipfile
 
-_NEVER = Marker("python_full_version < '0'")
 _VCS = ("git+", "hg+", "svn+", "bzr+")
 
 
@@ -137,13 +136,13 @@ def compare(lock: Path, work: Path) -> PipenvComparison:
         for key in sorted(set(ours) | set(theirs)):
             result.compared += 1
             result.packages.add(key)
-            mine, pipenv = ours.get(key, _NEVER), theirs.get(key, _NEVER)
+            mine, pipenv = ours.get(key, NEVER), theirs.get(key, NEVER)
             wrong = differences(mine, pipenv, grid)
             if not wrong:
                 continue
-            note = f"{label}: cg-action {_text(mine)} / pipenv {_text(pipenv)}"
+            note = f"{label}: cg-action {shown(mine)} / pipenv {shown(pipenv)}"
             in_sections = [s for s in sections if key in _keys(data.get(s, {}))]
-            narrower = differences(_NEVER, pipenv, wrong)  # where pipenv installs it
+            narrower = differences(NEVER, pipenv, wrong)  # where pipenv installs it
             if len(in_sections) > 1 and not [
                 (s, env) for s, env in narrower if not _holds(mine, s, env)
             ]:
@@ -155,12 +154,6 @@ def compare(lock: Path, work: Path) -> PipenvComparison:
 
 def _holds(marker: Marker | None, selected: Selected, env: dict[str, str]) -> bool:
     return not differences(marker, None, [(selected, env)])
-
-
-def _text(marker: Marker | None) -> str:
-    if marker is None:
-        return "always"
-    return "absent" if marker is _NEVER else repr(str(marker))
 
 
 def _keys(section: dict[str, object]) -> set[str]:
@@ -182,12 +175,6 @@ def _location(entry: object) -> str | None:
     return None
 
 
-def _any(markers: Sequence[Marker | None]) -> Marker | None:
-    if any(m is None for m in markers):
-        return None
-    return Marker(" or ".join(f"({m})" for m in markers))
-
-
 def _our_markers(lock: Path) -> dict[str, Marker | None]:
     """Each package's marker: the ``or`` of its entries' (a package in two sections)."""
     found: dict[str, list[Marker | None]] = {}
@@ -197,7 +184,7 @@ def _our_markers(lock: Path) -> dict[str, Marker | None]:
         )
         key = dep.name if named else f"path:{dep.url}"
         found.setdefault(key, []).append(dep.marker)
-    return {key: _any(markers) for key, markers in found.items()}
+    return {key: any_of(markers) for key, markers in found.items()}
 
 
 def _requirement_lines(text: str) -> Iterator[tuple[str, Marker | None]]:

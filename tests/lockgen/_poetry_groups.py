@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 from packaging.markers import Marker
@@ -29,7 +29,7 @@ from packaging.version import Version
 from cg_action._models import DependencyKind
 from cg_action._sources._poetry_lock import parse_poetry_lock
 from cg_action._toml import tomllib
-from tests.lockgen._marker_grid import Selected, differences, environments
+from tests.lockgen._marker_grid import NEVER, Selected, differences, environments, merged, shown
 from tests.lockgen._pip_compile import run
 from tests.lockgen._poetry import poetry_env
 from tests.lockgen._uv_markers import Comparison
@@ -62,7 +62,6 @@ url = "{index_url}"
 priority = "primary"
 """
 
-_NEVER = Marker("python_full_version < '0'")
 _Key = tuple[str, str | None]
 
 
@@ -139,14 +138,14 @@ def compare(project: Path, home: Path) -> Comparison:
             project,
             poetry_env(home),
         )  # fmt: skip
-        theirs = _merged(_export_lines(out))
+        theirs = merged(_export_lines(out))
         grid = environments(requires_python, [selected])
         for key in sorted(set(ours) | set(theirs), key=str):
             result.compared += 1
             result.packages.add(key)
-            mine, poetry = ours.get(key, _NEVER), theirs.get(key, _NEVER)
+            mine, poetry = ours.get(key, NEVER), theirs.get(key, NEVER)
             if differences(mine, poetry, grid):
-                result.add(key, f"{label}: cg-action {_text(mine)} / poetry {_text(poetry)}")
+                result.add(key, f"{label}: cg-action {shown(mine)} / poetry {shown(poetry)}")
     return result
 
 
@@ -157,31 +156,12 @@ def _requires_python(project: Path) -> str | None:
     return found if isinstance(found, str) else None
 
 
-def _text(marker: Marker | None) -> str:
-    if marker is None:
-        return "always"
-    return "absent" if marker is _NEVER else repr(str(marker))
-
-
-def _any(markers: Sequence[Marker | None]) -> Marker | None:
-    if any(m is None for m in markers):
-        return None
-    return Marker(" or ".join(f"({m})" for m in markers))
-
-
-def _merged(pairs: Iterator[tuple[_Key, Marker | None]]) -> dict[_Key, Marker | None]:
-    found: dict[_Key, list[Marker | None]] = {}
-    for key, marker in pairs:
-        found.setdefault(key, []).append(marker)
-    return {key: _any(markers) for key, markers in found.items()}
-
-
 def _our_markers(lock: Path) -> dict[_Key, Marker | None]:
     pairs = []
     for dep in parse_poetry_lock(lock).dependencies:
         version = str(dep.version) if dep.kind is DependencyKind.PINNED else None
         pairs.append(((dep.name, version), dep.marker))
-    return _merged(iter(pairs))
+    return merged(iter(pairs))
 
 
 def _export_lines(text: str) -> Iterator[tuple[_Key, Marker | None]]:

@@ -31,7 +31,7 @@ from cg_action._models import DependencyKind
 from cg_action._sources._uv_lock import parse_uv_lock
 from cg_action._toml import tomllib
 from tests._wheels import make_wheel
-from tests.lockgen._marker_grid import Selected, differences, environments
+from tests.lockgen._marker_grid import NEVER, Selected, differences, environments, shown
 from tests.lockgen._uv import _uv, uv_env
 
 _BUILD = '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'
@@ -282,26 +282,19 @@ def compare(project: Path, home: Path, *, grid_releases: Sequence[str] = ("6.1",
         for key in sorted(set(ours) | set(exported), key=str):
             result.compared += 1
             result.packages.add(key)
-            mine = ours.get(key, _NEVER)
-            theirs = exported.get(key, _NEVER)
+            mine = ours.get(key, NEVER)
+            theirs = exported.get(key, NEVER)
             wrong = differences(mine, theirs, grid)
             if wrong:
                 _, env = wrong[0]
                 where = ", ".join(f"{k}={env[k]}" for k in _SHOWN)
                 result.add(
-                    key, f"{label}: cg-action {_text(mine)} / uv {_text(theirs)} (e.g. {where})"
+                    key, f"{label}: cg-action {shown(mine)} / uv {shown(theirs)} (e.g. {where})"
                 )
     return result
 
 
-_NEVER = Marker("python_full_version < '0'")
 _SHOWN = ("python_full_version", "sys_platform", "implementation_name", "platform_machine")
-
-
-def _text(marker: Marker | None) -> str:
-    if marker is None:
-        return "always"
-    return "absent" if marker is _NEVER else repr(str(marker))
 
 
 def _member_sources(data: Mapping[str, object]) -> set[str]:
