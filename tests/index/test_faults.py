@@ -1,8 +1,9 @@
 """Fault injection: over many projects on a misbehaving index, no verdict is ever wrong.
 
 A project is Absent only after a clean 404, Found only with exactly the right file and digest,
-and Unavailable otherwise; the whole run stays within a time bound. Both page transports run
-the same jobs (``_project_steps``): the one-thread loop, and httpx as used for https indexes.
+and Unavailable otherwise; the whole run stays within a time bound. Both transports of the one
+HTTP stack run the same jobs: the direct connections (``_transport``) and httpx's own, which
+the client takes behind a proxy.
 """
 
 from __future__ import annotations

@@ -113,7 +113,7 @@ def test_a_refusal_over_https_stops_the_run_with_the_hint(tls_server: HTTPServer
 def test_a_plain_http_index_redirecting_to_https_is_followed(
     server: HTTPServer, tls_server: HTTPServer
 ) -> None:
-    # the one-thread loop asks the http index, then hands the project to httpx
+    # the redirect from http to https is followed by the one client, on another connection
     server.expect_request("/simple/flask/").respond_with_data(
         "", status=301, headers={"Location": tls_server.url_for("/simple/flask/")}
     )

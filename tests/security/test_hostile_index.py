@@ -1,8 +1,8 @@
 """A hostile index cannot make a run hang: the time limit holds in wall-clock time.
 
 The servers drip one byte every 50 ms (far below every read timeout), in the response head, in
-a body with a huge ``Content-Length`` and in chunks, over plain http (the one-thread loop) and
-over https (httpx). ``check`` is run through ``main`` (and once as a process) with a short
+a body with a huge ``Content-Length`` and in chunks, over plain http and
+over https. ``check`` is run through ``main`` (and once as a process) with a short
 ``--timeout``; it must end within that limit and a little slack, and say ``unknown`` (exit 3),
 never ``missing``.
 """

@@ -47,7 +47,7 @@ def index(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[HTTPServer]:
-    """The index, over plain http (the one-thread loop) or https (httpx)."""
+    """The index, over plain http or https."""
     context = None
     if request.param == "https":
         context = trusted_tls(authority, str(tmp_path / "ca.pem"), monkeypatch)
