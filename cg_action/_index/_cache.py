@@ -247,6 +247,20 @@ def _optional_text(meta: Mapping[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _cached_page(meta: Mapping[str, Any], **parts: Any) -> CachedPage:
+    """The entry a header describes, with its other ``parts``; ``ValueError``, ``KeyError`` or
+    ``TypeError`` when the header lacks a value or holds one of the wrong kind."""
+    return CachedPage(
+        status=int(meta["status"]),
+        content_type=str(meta["content_type"]),
+        page_url=str(meta["page_url"]),
+        etag=_optional_text(meta, "etag"),
+        last_modified=_optional_text(meta, "last_modified"),
+        fetched_at=float(meta["fetched_at"]),
+        **parts,
+    )
+
+
 def _read_page(path: str, *, with_body: bool) -> CachedPage | None:
     try:
         with open(path, "rb") as stored:
@@ -276,13 +290,8 @@ def _read_page(path: str, *, with_body: bool) -> CachedPage | None:
                     stored.seek(0, os.SEEK_END)
                     if stored.tell() != offset + length:
                         raise ValueError("the entry's length differs from its header")
-                    return CachedPage(
-                        status=int(meta["status"]),
-                        content_type=str(meta["content_type"]),
-                        page_url=str(meta["page_url"]),
-                        etag=_optional_text(meta, "etag"),
-                        last_modified=_optional_text(meta, "last_modified"),
-                        fetched_at=float(meta["fetched_at"]),
+                    return _cached_page(
+                        meta,
                         summary=summary,
                         token=str(meta["token"]),
                         body_at=(path, offset, length),
@@ -302,17 +311,7 @@ def _read_page(path: str, *, with_body: bool) -> CachedPage | None:
         logger.debug("ignoring the damaged cache entry %s: body length differs", path)
         return None
     try:
-        return CachedPage(
-            status=int(meta["status"]),
-            content_type=str(meta["content_type"]),
-            page_url=str(meta["page_url"]),
-            etag=_optional_text(meta, "etag"),
-            last_modified=_optional_text(meta, "last_modified"),
-            fetched_at=float(meta["fetched_at"]),
-            body=body,
-            summary=summary,
-            token=str(meta.get("token") or ""),
-        )
+        return _cached_page(meta, body=body, summary=summary, token=str(meta.get("token") or ""))
     except (ValueError, KeyError, TypeError) as exc:
         logger.debug("ignoring the damaged cache entry %s: %s", path, exc)
         return None
