@@ -324,6 +324,7 @@ class IndexFile:
     yanked_reason: str | None = None
     has_core_metadata: bool = False
     upload_time: datetime | None = None  # PEP 700 ``upload-time``, timezone-aware (UTC)
+    size: int | None = None  # PEP 700 ``size`` in bytes (JSON pages only)
 
     @property
     def is_wheel(self) -> bool:

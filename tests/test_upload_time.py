@@ -1,4 +1,5 @@
-"""The PEP 700 ``upload-time`` of index files: read from JSON pages, kept through the cache."""
+"""The PEP 700 ``upload-time`` and ``size`` of index files: read from JSON pages, kept through
+the cache."""
 
 from __future__ import annotations
 
@@ -103,5 +104,36 @@ def test_a_damaged_upload_time_in_the_cache_is_a_damaged_entry() -> None:
         "files": [[*OLD_ENTRY, False, None, False, "not a time"]],
         "versions": ["1.0"],
     }
+    with pytest.raises(PageError, match="damaged cache entry"):
+        decode_project(json.dumps(entry).encode(), name=FLASK, index_url=INDEX)
+
+
+def _sized_page(*sizes: object, uploaded: str | None = None) -> str:
+    document = json.loads(_page(*[uploaded or ... for _ in sizes]))
+    for entry, size in zip(document["files"], sizes, strict=True):
+        if size is not ...:
+            entry["size"] = size
+    return json.dumps(document)
+
+
+def test_size_is_read_from_json_pages_and_a_wrong_one_is_left_out() -> None:
+    page = _sized_page(1234, 0, ..., None, -1, True, "12", 1.5)
+    project = parse_json_page(page, PAGE_URL, name=FLASK, index_url=INDEX)
+    assert [f.size for f in project.files] == [1234, 0, None, None, None, None, None, None]
+
+
+@pytest.mark.parametrize("uploaded", [None, "2024-02-06T23:28:29.271823Z"])
+def test_size_survives_the_cache(uploaded: str | None) -> None:
+    page = _sized_page(1234, ..., uploaded=uploaded)
+    project = parse_json_page(page, PAGE_URL, name=FLASK, index_url=INDEX)
+    stored = decode_project(encode_project(project), name=FLASK, index_url=INDEX)
+    assert stored == project
+    assert [f.size for f in stored.files] == [1234, None]
+    assert (stored.files[0].upload_time is None) == (uploaded is None)
+
+
+@pytest.mark.parametrize("size", [-1, "12", True, 1.5])
+def test_a_damaged_size_in_the_cache_is_a_damaged_entry(size: object) -> None:
+    entry = {"files": [[*OLD_ENTRY, False, None, False, None, size]], "versions": ["1.0"]}
     with pytest.raises(PageError, match="damaged cache entry"):
         decode_project(json.dumps(entry).encode(), name=FLASK, index_url=INDEX)

@@ -353,9 +353,10 @@ def encode_summary(project: IndexProject, asked: Mapping[str, Any]) -> bytes:
 
 def encode_file(f: IndexFile) -> list[Any]:
     """A file as a compact list: ``[filename, url, version, [[algorithm, value], ...],
-    requires_python, yanked, yanked_reason, has_core_metadata]``, with the ISO 8601
-    ``upload_time`` appended when the index gave one."""
-    return [
+    requires_python, yanked, yanked_reason, has_core_metadata]``, then the ISO 8601
+    ``upload_time`` and the ``size`` when the index gave them (the time null when only the size
+    was given)."""
+    encoded: list[Any] = [
         f.filename,
         f.url,
         None if f.version is None else str(f.version),
@@ -364,8 +365,13 @@ def encode_file(f: IndexFile) -> list[Any]:
         f.yanked,
         f.yanked_reason,
         f.has_core_metadata,
-        *([f.upload_time.isoformat()] if f.upload_time is not None else []),
     ]
+    uploaded = None if f.upload_time is None else f.upload_time.isoformat()
+    if f.size is not None:
+        encoded += [uploaded, f.size]
+    elif uploaded is not None:
+        encoded.append(uploaded)
+    return encoded
 
 
 def _typed(value: Any, kind: type, what: str) -> Any:
@@ -384,6 +390,9 @@ def decode_file(entry: Any, version: Callable[[Any], Version]) -> IndexFile:
         entry, list, "a file"
     )[:8]
     uploaded = _optional_str(entry[8] if len(entry) > 8 else None, "an upload time")
+    size = entry[9] if len(entry) > 9 else None
+    if size is not None and (type(size) is not int or size < 0):
+        raise PageError("damaged cache entry: a size is not a count of bytes")
     return IndexFile(
         filename=str(_typed(filename, str, "a file name")),
         url=str(_typed(url, str, "a file URL")),
@@ -400,6 +409,7 @@ def decode_file(entry: Any, version: Callable[[Any], Version]) -> IndexFile:
         yanked_reason=_optional_str(reason, "a yanked reason"),
         has_core_metadata=bool(_typed(metadata, bool, "core-metadata")),
         upload_time=None if uploaded is None else dt.datetime.fromisoformat(uploaded),
+        size=size,
     )
 
 

@@ -301,6 +301,7 @@ def make_file(
     yanked_reason: str | None = None,
     has_core_metadata: bool = False,
     upload_time: dt.datetime | None = None,
+    size: int | None = None,
 ) -> IndexFile:
     """The ``IndexFile`` of a resolved link (a hash in its fragment joins the others)."""
     all_hashes = list(hashes)
@@ -319,6 +320,7 @@ def make_file(
         yanked_reason=yanked_reason or None,
         has_core_metadata=has_core_metadata,
         upload_time=upload_time,
+        size=size,
     )
 
 

@@ -112,7 +112,15 @@ def _make_file(
         yanked_reason=yanked if isinstance(yanked, str) and yanked else None,
         has_core_metadata=_core_metadata(item),
         upload_time=_upload_time(item, "files[]"),
+        size=_size(item),
     )
+
+
+def _size(entry: Mapping[str, Any]) -> int | None:
+    """The file's PEP 700 ``size``; None when absent or not a count of bytes (the size is only
+    ever written into a lockfile, so a page that gets it wrong loses it, not the page)."""
+    value = entry.get("size")
+    return value if type(value) is int and value >= 0 else None
 
 
 _NO_HASHES: Mapping[str, Any] = {}

@@ -49,7 +49,6 @@ from cg_action._rewrite._hashes_match import (
     plan_release,
     scope,
     sha256_of,
-    size_of,
     specifier_or_none,
     upload_time_of,
 )
@@ -111,7 +110,7 @@ class FileSizes:
 
     def of(self, file: IndexFile) -> int | None:
         """The file's size, or None when it is not known."""
-        size = size_of(file)
+        size = file.size
         if size is None:
             size = self.asked.get(file.url)
             if size is None and file.url not in self.asked and file.url not in self.wanted:

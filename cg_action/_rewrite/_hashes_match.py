@@ -50,12 +50,6 @@ def sha256_of(file: IndexFile) -> str | None:
     return next((h.value for h in file.hashes if h.algorithm == "sha256"), None)
 
 
-def size_of(file: IndexFile) -> int | None:
-    """The file's size in bytes when the index gives it (PEP 700 ``size``), else None."""
-    value = getattr(file, "size", None)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def upload_time_of(file: IndexFile) -> str | None:
     """The file's upload time when the index gives it (PEP 700 ``upload-time``), else None.
 
