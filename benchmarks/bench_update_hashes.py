@@ -16,11 +16,9 @@ its sdist and wheels, sizes and upload times). Each run copies it fresh and time
 ``python -m cg_action update-hashes --no-cache`` process:
 
 - *same index*: against ``/pypi/simple/``: nothing may change;
-- *Chainguard*: against ``/cg/simple/``: every package moves to Chainguard's files (the
-  sizes the pages carry are not read by the index client yet, so they are asked with a HEAD
-  per new file);
-- *Chainguard, sizes from the pages*: the same, with the pages' sizes handed to the update
-  (what it costs once the index client reads PEP 700 ``size``; no HEAD is sent).
+- *Chainguard*: against ``/cg/simple/``: every package moves to Chainguard's files; the new
+  files' sizes come from the pages (PEP 700 ``size``; versions before it asked them with a
+  HEAD per file).
 
 ``--checkout DIR`` runs the cg_action package found in DIR instead of this checkout's (to time
 an older version exported with ``git archive``). Medians of ``--runs`` runs.
@@ -199,29 +197,10 @@ def uv_lock_text(indexes: Indexes) -> str:
     return "".join(out)
 
 
-# The index client does not read the pages' PEP 700 sizes yet; this stands in for it by
-# answering ``FileSizes.of`` from the sizes the pages carry (a JSON file: URL -> size).
-_PAGE_SIZES = """
-import json, sys
-from cg_action._rewrite import _hashes
-sizes = json.loads(open(sys.argv[1]).read())
-if hasattr(_hashes, "FileSizes"):  # versions before it asked for no sizes
-    asked = _hashes.FileSizes.of
-    _hashes.FileSizes.of = lambda self, file: sizes.get(file.url) or asked(self, file)
-from cg_action._cli import main
-raise SystemExit(main(sys.argv[2:]))
-"""
-
-
-def run_once(
-    lock_text: str, index_url: str, work: Path, env: dict[str, str], page_sizes: Path | None
-) -> tuple[float, str]:
+def run_once(lock_text: str, index_url: str, work: Path, env: dict[str, str]) -> tuple[float, str]:
     lock = work / "uv.lock"
     lock.write_text(lock_text)
-    if page_sizes is None:
-        command = [sys.executable, "-m", "cg_action"]
-    else:
-        command = [sys.executable, "-c", _PAGE_SIZES, str(page_sizes)]
+    command = [sys.executable, "-m", "cg_action"]
     command += ["update-hashes", "--index-url", index_url, "--no-cache", "--no-netrc", str(lock)]
     started = time.perf_counter()
     done = subprocess.run(  # not from the checkout: ``-m`` puts the current folder first
@@ -252,19 +231,14 @@ def main() -> int:
             f"uv.lock: {args.packages} packages, {len(text.encode()) / 1e6:.1f} MB, "
             f"{text.count(chr(10))} lines; cg_action from {args.checkout}"
         )
-        page_sizes = work / "page-sizes.json"
-        page_sizes.write_text(
-            json.dumps({indexes.origin + p: len(d) for p, d in indexes.files.items()})
-        )
-        for label, url, sizes in (
-            ("same index", f"{indexes.origin}/pypi/simple/", None),
-            ("Chainguard", f"{indexes.origin}/cg/simple/", None),
-            ("Chainguard, sizes from the pages", f"{indexes.origin}/cg/simple/", page_sizes),
+        for label, url in (
+            ("same index", f"{indexes.origin}/pypi/simple/"),
+            ("Chainguard", f"{indexes.origin}/cg/simple/"),
         ):
             times = []
             summary = ""
             for _ in range(args.runs):
-                elapsed, summary = run_once(text, url, work, env, sizes)
+                elapsed, summary = run_once(text, url, work, env)
                 times.append(elapsed)
             print(
                 f"{label}: median {statistics.median(times):.2f} s "
