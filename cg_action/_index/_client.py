@@ -6,9 +6,10 @@ under a running event loop. Every request (project pages, file probes, ranges, s
 https) is an ``httpx.Request`` sent on a private event loop in a background thread, through one
 ``httpx.AsyncBaseTransport``: ``_transport``'s direct connections (HTTP/2 where the server
 offers it, else kept-alive HTTP/1.1), or httpx's own transports when a proxy variable is set
-(httpx reads ``HTTP(S)_PROXY``, ``ALL_PROXY`` and ``NO_PROXY``). Redirects, retries,
-credentials, the time limits, the size limits and what each failure is called are here, once.
-An ``IndexClient`` is used by one thread at a time.
+(httpx reads ``HTTP(S)_PROXY``, ``ALL_PROXY`` and ``NO_PROXY``): ``open_transport`` chooses, for
+the REST calls too, and both verify servers with the run's TLS context (``_trust``). Redirects,
+retries, credentials, the time limits, the size limits and what each failure is called are here,
+once. An ``IndexClient`` is used by one thread at a time.
 
 What an answer means (every answer is untrusted: it may come from a hostile server):
 - 200 with a simple page (PEP 691 JSON or PEP 503 HTML) -> ``Found``; a 200 that does not prove
@@ -21,8 +22,8 @@ What an answer means (every answer is untrusted: it may come from a hostile serv
   or entitlement); from another origin (after a redirect, or a file host) -> that project or
   file alone fails;
 - anything else, after retries (connect errors, timeouts, 429, 5xx, a body cut short) or at
-  once (oversized or malformed page, wrong content type, redirect loop) -> ``Unavailable`` with
-  a short reason. Never ``Absent``.
+  once (a certificate that is not trusted, oversized or malformed page, wrong content type,
+  redirect loop) -> ``Unavailable`` with a short reason. Never ``Absent``.
 
 Limits hold whatever a server sends: a wall-clock deadline per project or file
 (``total_timeout``, retries included) and for everything the client asks (``time_limit``, from
@@ -50,7 +51,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from packaging.utils import NormalizedName
@@ -85,7 +86,6 @@ from cg_action._urls import normalize_index_url, redact_text, redact_url
 
 if TYPE_CHECKING:
     import asyncio
-    import ssl
 
     import httpx
 
@@ -165,6 +165,53 @@ def uses_proxy(environ: Mapping[str, str] | None = None) -> bool:
     """Whether a proxy variable is set: then httpx's own transports carry the requests."""
     names = os.environ if environ is None else environ
     return any(key.lower() in _PROXY_VARIABLES for key in names)
+
+
+class Sender(Protocol):
+    """What requests are sent through (``open_transport``): one request at a time, answered
+    with an open response whose body is read (and closed) by the caller."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response: ...
+
+    async def aclose(self) -> None: ...
+
+
+class _ThroughProxy:
+    """httpx's client, which sends each request through the proxy its variables name (or
+    directly, for a host ``NO_PROXY`` names), as a ``Sender``."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._client.send(request, stream=True)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+def open_transport(*, max_connections: int) -> Sender:
+    """Where requests go out: httpx's client when a proxy variable is set (``uses_proxy``),
+    else direct connections (``_transport``); both verify servers with the run's TLS context
+    and offer HTTP/2 when h2 is installed. Follows no redirect, sends only the request's
+    headers."""
+    _import_httpx()
+    import httpx
+
+    from cg_action._index._trust import tls_context
+
+    if uses_proxy():
+        return _ThroughProxy(
+            httpx.AsyncClient(
+                verify=tls_context(),
+                http2=_has_h2(),
+                follow_redirects=False,
+                limits=httpx.Limits(max_connections=max_connections),
+            )
+        )
+    from cg_action._index._transport import Transport
+
+    return Transport(ssl_context=tls_context, http2=_has_h2(), max_idle=max_connections)
 
 
 class _Transient(Exception):
@@ -405,9 +452,7 @@ class IndexClient:
             else None
         )
         self._runner: _LoopThread | None = None
-        self._transport: httpx.AsyncBaseTransport | None = None
-        self._proxied: httpx.AsyncClient | None = None
-        self._ssl_context: ssl.SSLContext | None = None
+        self._transport: Sender | None = None
         self._auth_headers: dict[str, str | None] = {}
         self.requests_sent = 0  # every HTTP request, retries and redirects included
         # nothing this client asks outlasts this (time.monotonic()), whatever a server sends
@@ -434,9 +479,7 @@ class IndexClient:
         if self._runner is not None:
             if self._transport is not None:
                 self._runner.run(self._transport.aclose())
-            if self._proxied is not None:
-                self._runner.run(self._proxied.aclose())
-            self._transport = self._proxied = None
+            self._transport = None
             self._runner.stop()
             self._runner = None
 
@@ -594,14 +637,6 @@ class IndexClient:
 
         return self._run(make())
 
-    def _http_ssl_context(self) -> ssl.SSLContext:
-        """One for the run: loading the certificates costs some 20 ms."""
-        if self._ssl_context is None:
-            import httpx
-
-            self._ssl_context = httpx.create_ssl_context()  # SSL_CERT_FILE, else certifi
-        return self._ssl_context
-
     async def _open(
         self, method: str, url: str, headers: Mapping[str, str], *, read_timeout: float
     ) -> httpx.Response:
@@ -630,25 +665,8 @@ class IndexClient:
         except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
             raise _GaveUp(f"cannot ask {redact_url(url)}: {redact_text(str(exc))}") from None
         self.requests_sent += 1
-        if self._transport is None and self._proxied is None:
-            if uses_proxy():
-                self._proxied = httpx.AsyncClient(
-                    verify=self._http_ssl_context(),
-                    http2=_has_h2(),
-                    follow_redirects=False,
-                    limits=httpx.Limits(max_connections=max(1, settings.concurrency)),
-                )
-            else:
-                from cg_action._index._transport import Transport
-
-                self._transport = Transport(
-                    ssl_context=self._http_ssl_context,
-                    http2=_has_h2(),
-                    max_idle=max(1, settings.concurrency),
-                )
-        if self._proxied is not None:
-            return await self._proxied.send(request, stream=True)
-        assert self._transport is not None  # noqa: S101 - set just above
+        if self._transport is None:
+            self._transport = open_transport(max_connections=max(1, settings.concurrency))
         return await self._transport.handle_async_request(request)
 
     def _deadline(self) -> float:
@@ -738,6 +756,9 @@ class IndexClient:
                     method, current, request_headers, read_timeout=read_timeout
                 )
             except httpx.TransportError as exc:
+                untrusted = certificate_failure(exc)
+                if untrusted is not None:  # another attempt would meet the same certificate
+                    raise _GaveUp(untrusted) from None
                 raise _Transient(_failure_of(exc)) from exc
             try:
                 status = response.status_code
@@ -1036,12 +1057,35 @@ class IndexClient:
         return size
 
 
+def certificate_failure(exc: BaseException) -> str | None:
+    """What to say when ``exc`` comes from a server certificate that failed verification (the
+    verifier's words, and what to do); None for any other error."""
+    import ssl
+
+    from cg_action._index._trust import CERT_HINT
+
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:  # the transports wrap the ssl error
+        seen.add(id(cause))
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            words = cause.verify_message or cause.reason or "certificate verify failed"
+            return f"the server's TLS certificate was not trusted: {words}; {CERT_HINT}"
+        cause = cause.__cause__ or cause.__context__
+    if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+        return f"the server's TLS certificate was not trusted; {CERT_HINT}"
+    return None
+
+
 def _failure_of(exc: httpx.TransportError) -> str:
     """What an httpx transport error means, in a few words free of credentials."""
     import httpx
 
     from cg_action._index._transport import IncompleteBody
 
+    untrusted = certificate_failure(exc)
+    if untrusted is not None:
+        return redact_text(untrusted)
     if isinstance(exc, httpx.ConnectTimeout):
         return "connect timeout"
     if isinstance(exc, httpx.ReadTimeout):

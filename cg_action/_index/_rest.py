@@ -1,8 +1,9 @@
 """Single requests to a REST API (GitHub's, for the pull-request comment) on the one HTTP stack.
 
-The comment takes a handful of requests at the end of a run. They go through the transport the
-index requests use (``_transport``'s direct connections, or httpx's own behind a proxy), with
-the same TLS trust (``SSL_CERT_FILE``, else certifi), so there is one HTTP client in the tool.
+The comment takes a handful of requests at the end of a run. They go out the way the index
+requests do (``_client.open_transport``: direct connections, or httpx's own behind a proxy),
+verified with the same TLS context (``_trust``: --cert, SSL_CERT_FILE / SSL_CERT_DIR, the
+system's trust store, certifi), so there is one HTTP client in the tool.
 A request here follows no redirect and sends only the headers it is given: the caller decides
 where its token may go. httpx is imported on the first request, not before.
 """
@@ -15,6 +16,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import httpx
+
+    from cg_action._index._client import Sender
 
 MAX_BODY = 16 * 1024 * 1024  # no answer of the REST API a comment needs comes near this
 
@@ -61,19 +64,11 @@ async def _send(
 ) -> RestAnswer:
     import asyncio
 
-    from cg_action._index._client import _failure_of, _has_h2, _import_httpx, uses_proxy
+    from cg_action._index._client import _failure_of, _import_httpx, open_transport
 
     _import_httpx()
     import httpx
 
-    transport: httpx.AsyncBaseTransport | httpx.AsyncClient
-    context = httpx.create_ssl_context()
-    if uses_proxy():
-        transport = httpx.AsyncClient(verify=context, follow_redirects=False)
-    else:
-        from cg_action._index._transport import Transport
-
-        transport = Transport(ssl_context=lambda: context, http2=_has_h2())
     timeouts = {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
     try:
         request = httpx.Request(
@@ -81,6 +76,7 @@ async def _send(
         )
     except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
         raise RestFailure(f"not a URL that can be asked: {exc}") from None
+    transport = open_transport(max_connections=4)
     try:
         response = await asyncio.wait_for(_exchange(transport, request), timeout)
     except asyncio.TimeoutError:
@@ -92,15 +88,8 @@ async def _send(
     return response
 
 
-async def _exchange(
-    transport: httpx.AsyncBaseTransport | httpx.AsyncClient, request: httpx.Request
-) -> RestAnswer:
-    import httpx
-
-    if isinstance(transport, httpx.AsyncClient):
-        response = await transport.send(request, stream=True)
-    else:
-        response = await transport.handle_async_request(request)
+async def _exchange(transport: Sender, request: httpx.Request) -> RestAnswer:
+    response = await transport.handle_async_request(request)
     try:
         chunks: list[bytes] = []
         size = 0
