@@ -377,7 +377,7 @@ def add_fallback_options(
 
 
 def add_client_options(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
-    """Cache, concurrency and offline mode."""
+    """Cache, concurrency, offline mode, time limit and TLS trust."""
     group = parser.add_argument_group("network and cache")
     group.add_argument(
         "--concurrency",
@@ -420,6 +420,18 @@ def add_client_options(parser: argparse.ArgumentParser, env: Mapping[str, str]) 
             f"has no answer by then is 'unknown' (default: {DEFAULT_TIME_LIMIT:g})"
         ),
     )
+    group.add_argument(
+        "--cert",
+        type=Path,
+        default=env_path(env, "CG_ACTION_CERT"),
+        metavar="FILE",
+        help=(
+            "PEM bundle of the certificate authorities to trust instead of every default, "
+            "e.g. a TLS-inspecting proxy's (default: $CG_ACTION_CERT; else SSL_CERT_FILE / "
+            "SSL_CERT_DIR; else the system's trust store; else certifi's). Proxies: "
+            "HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY"
+        ),
+    )
 
 
 def default_cache_dir(env: Mapping[str, str]) -> Path:
@@ -447,6 +459,7 @@ def client_settings_from(
         raise UsageError(
             f"--timeout (CG_ACTION_TIMEOUT) must be a positive number of seconds, not {time_limit}"
         )
+    _use_trust(args, env)
     defaults = ClientSettings()
     return ClientSettings(
         concurrency=args.concurrency,
@@ -457,3 +470,13 @@ def client_settings_from(
         time_limit=time_limit,
         total_timeout=min(defaults.total_timeout, time_limit),
     )
+
+
+def _use_trust(args: argparse.Namespace, env: Mapping[str, str]) -> None:
+    """Make --cert (else SSL_CERT_FILE / SSL_CERT_DIR, else the system's store) the run's TLS
+    trust; a file that cannot be used is a usage error now, before any request."""
+    from cg_action._index._trust import Trust, check_trust, use_trust
+
+    trust = Trust.from_environment(env, cert=getattr(args, "cert", None))
+    check_trust(trust)
+    use_trust(trust)
