@@ -574,6 +574,32 @@ def test_a_wrong_mode_input_stops_with_exit_2(
     assert list(run.results) == ["mask", "mode"]
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("cooldown-days", "soon", "CG_ACTION_COOLDOWN_DAYS='soon' is not a number"),
+        ("extras", "all,cli", "--extras: give names, or 'all' or 'none' alone"),
+        ("groups", "none dev", "--groups: give names, or 'all' or 'none' alone"),
+        ("counterpart-indexes", "no-equals-sign", "CG_ACTION_COUNTERPART_INDEXES"),
+    ],
+)
+def test_the_check_inputs_reach_the_check(
+    runner: Runner, tmp_path: Path, name: str, value: str, said: str
+) -> None:
+    # a value the check refuses shows that the input reached it (exit 2, before any request)
+    inputs = {
+        "working-directory": "examples/github-action",
+        "index-url": f"http://127.0.0.1:{free_port()}/simple/",
+        "token": CHAINGUARD_TOKEN,
+        "comment": "never",
+        name: value,
+    }
+    run = _run_action(runner, tmp_path, inputs, _example_workspace(tmp_path))
+    check = run.results["check"]
+    assert check.returncode == 2, check.stdout + check.stderr
+    assert said in check.stdout + check.stderr
+
+
 @pytest.mark.slow
 def test_index_unreachable_with_on_index_error_warn(runner: Runner, tmp_path: Path) -> None:
     dead = f"http://127.0.0.1:{free_port()}/simple/"
