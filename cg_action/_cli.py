@@ -184,6 +184,16 @@ def _main(argv: list[str], env: Mapping[str, str], out: TextIO, err: TextIO) -> 
         logger.debug("where it happened:", exc_info=True)  # shown with -vv
         err.write(_unexpected(exc))
         return ExitCode.INDEX if _is_network_error(exc) else ExitCode.INPUT
+    finally:
+        _forget_trust()
+
+
+def _forget_trust() -> None:
+    """The run's TLS trust (``--cert``) ends with the run: a later ``main`` in the same process
+    (tests, a program calling it) starts from its own options."""
+    trust = sys.modules.get("cg_action._index._trust")  # not imported: nothing was set
+    if trust is not None:
+        trust.use_trust(None)
 
 
 def _unexpected(exc: Exception) -> str:

@@ -8,10 +8,10 @@ process), with ``SSL_CERT_*`` and every proxy variable cleared first:
 - nothing configured: the certificate is not trusted, the dependency is "unknown" (exit 3)
   and the reason says what to do; ``--cert``, ``CG_ACTION_CERT``, ``SSL_CERT_FILE`` and
   ``SSL_CERT_DIR`` each make it verified; ``--cert`` replaces the others;
-- the system's store: truststore's context trusts what OpenSSL's default paths hold for the
-  process (on Linux that is the system store), shown with those paths set for the process
-  alone while the run's own ``SSL_CERT_*`` handling sees nothing; the same run without
-  truststore falls back to certifi and fails;
+- the system's store: off macOS and Windows it is what OpenSSL's default paths hold for the
+  process, shown with those paths set for the process alone while the run's own
+  ``SSL_CERT_*`` handling sees nothing; an empty store is not trusted; with no store at all
+  the context is certifi's; on macOS and Windows truststore makes the context;
 - a CONNECT proxy written here relays to the index: the check goes through it (it records
   the tunnel) and verifies TLS with ``--cert``; the proxy's credentials are never shown;
 - the REST calls (the pull-request comment) use the same context and the same proxy choice;
@@ -77,11 +77,12 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     afterwards."""
     for name in CLEARED:
         monkeypatch.delenv(name, raising=False)
+    # a system-store context holds what OpenSSL's default paths held when it was made
+    trust_module._make_context.cache_clear()
     try:
         yield
     finally:
         trust_module.use_trust(None)
-        # a truststore context keeps what OpenSSL's default paths held at its handshakes
         trust_module._make_context.cache_clear()
 
 
@@ -256,23 +257,21 @@ def test_ssl_cert_dir_makes_the_index_verified(
     assert_verified(*check(project, index, env={"SSL_CERT_DIR": str(folder)}), index)
 
 
-# -- the operating system's trust store (truststore) ---------------------------------------------
+# -- the operating system's trust store -----------------------------------------------------------
 
 # Runs check with the process environment OpenSSL reads, while the run's own environment (the
 # mapping ``main`` is given) has no SSL_CERT_* at all: the trust can only come from the system's
-# store. "no-truststore" makes truststore unimportable first.
+# store.
 SYSTEM_STORE_RUN = """
 import os, sys
-if sys.argv[1] == "no-truststore":
-    sys.modules["truststore"] = None
 from cg_action._cli import main
 env = {k: v for k, v in os.environ.items() if not k.startswith("SSL_CERT_")}
-raise SystemExit(main(sys.argv[2:], env=env))
+raise SystemExit(main(sys.argv[1:], env=env))
 """
 
 
 def run_with_system_store(
-    project: Path, index: HTTPServer, store: Path, *, truststore: bool
+    project: Path, index: HTTPServer, store: Path
 ) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if key not in CLEARED}
     env.update(
@@ -282,14 +281,7 @@ def run_with_system_store(
         PYTHONPATH=str(ROOT),
     )
     return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            SYSTEM_STORE_RUN,
-            "truststore" if truststore else "no-truststore",
-            "-v",
-            *check_argv(project, index),
-        ],
+        [sys.executable, "-c", SYSTEM_STORE_RUN, "-v", *check_argv(project, index)],
         env=env,
         capture_output=True,
         text=True,
@@ -298,39 +290,73 @@ def run_with_system_store(
     )
 
 
-def test_the_system_store_through_truststore(
+@pytest.mark.skipif(sys.platform in ("darwin", "win32"), reason="OpenSSL's store: not the system's")
+def test_the_system_store_is_what_openssl_s_default_paths_hold(
     project: Path, index: HTTPServer, ca_pem: Path, tmp_path: Path
 ) -> None:
     store = hashed_folder(ca_pem, tmp_path / "system-store")
-    run = run_with_system_store(project, index, store, truststore=True)
-    assert "trusting the operating system's trust store (truststore)" in run.stderr
+    run = run_with_system_store(project, index, store)
+    assert f"trusting the operating system's trust store ({store})" in run.stderr
     assert_verified(run.returncode, run.stdout, run.stderr, index)
-    # the same process environment without truststore: certifi's authorities, not the store's
+    # a store that does not hold the authority: not trusted
     index.clear_log()
-    run = run_with_system_store(project, index, store, truststore=False)
-    assert "trusting certifi's bundle" in run.stderr
+    other = hashed_folder(trustme_pem(tmp_path / "other.pem"), tmp_path / "other-store")
+    run = run_with_system_store(project, index, other)
+    assert f"trusting the operating system's trust store ({other})" in run.stderr
     assert_not_trusted(run.returncode, run.stdout, run.stderr, index)
 
 
-def test_the_run_s_context_is_truststore_s_and_takes_alpn() -> None:
-    import truststore
+def trustme_pem(path: Path) -> Path:
+    trustme.CA().cert_pem.write_to_path(str(path))
+    return path
 
+
+@pytest.mark.skipif(sys.platform in ("darwin", "win32"), reason="OpenSSL's store: not the system's")
+def test_the_system_store_s_context_is_made_once_and_takes_alpn() -> None:
     context = trust_module.tls_context()
-    assert isinstance(context, truststore.SSLContext)
+    assert type(context) is ssl.SSLContext  # one context, loaded once: not truststore's
     assert context is trust_module.tls_context()  # made once
     context.set_alpn_protocols(["h2", "http/1.1"])  # as the transports do
     assert context.verify_mode == ssl.CERT_REQUIRED
     assert context.check_hostname
 
 
-def test_without_truststore_the_context_is_certifi_s(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_system_store_the_context_is_certifi_s(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     import certifi
 
-    monkeypatch.setitem(sys.modules, "truststore", None)  # unimportable
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    # OpenSSL's default paths name nothing, and no distribution's bundle is there
+    monkeypatch.setenv("SSL_CERT_FILE", str(empty / "none.pem"))
+    monkeypatch.setenv("SSL_CERT_DIR", str(empty))
+    monkeypatch.setattr(trust_module, "SYSTEM_BUNDLES", (str(empty / "ca-certificates.crt"),))
+    monkeypatch.setattr(sys, "platform", "linux")
     context = trust_module._make_context.__wrapped__(trust_module.Trust())
     assert type(context) is ssl.SSLContext
     expected = ssl.create_default_context(cafile=certifi.where())
     assert context.get_ca_certs(binary_form=True) == expected.get_ca_certs(binary_form=True)
+
+
+@pytest.mark.parametrize("platform", ["darwin", "win32"])
+def test_on_macos_and_windows_truststore_makes_the_context(
+    monkeypatch: pytest.MonkeyPatch, platform: str
+) -> None:
+    import truststore
+
+    # truststore's own backend is the one of the machine the tests run on: the choice of it is
+    # what is shown here, on any machine
+    monkeypatch.setattr(sys, "platform", platform)
+    made = trust_module._system_context()
+    assert made is not None
+    context, where = made
+    assert isinstance(context, truststore.SSLContext)
+    assert where == "truststore"
+    context.set_alpn_protocols(["h2", "http/1.1"])
+    # without truststore there: certifi's
+    monkeypatch.setitem(sys.modules, "truststore", None)
+    assert trust_module._system_context() is None
 
 
 def test_http_2_is_negotiated_on_the_system_store_s_context(
@@ -338,7 +364,7 @@ def test_http_2_is_negotiated_on_the_system_store_s_context(
 ) -> None:
     from tests.index.test_rest import h2_echo_server
 
-    # truststore reads OpenSSL's default paths at each handshake: this process's SSL_CERT_FILE
+    # the system's store is what OpenSSL's default paths hold: this process's SSL_CERT_FILE
     monkeypatch.setenv("SSL_CERT_FILE", str(ca_pem))
     trust_module.use_trust(trust_module.Trust())  # the run's own settings name nothing
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
