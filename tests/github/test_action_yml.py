@@ -581,6 +581,7 @@ def test_a_wrong_mode_input_stops_with_exit_2(
         ("extras", "all,cli", "--extras: give names, or 'all' or 'none' alone"),
         ("groups", "none dev", "--groups: give names, or 'all' or 'none' alone"),
         ("counterpart-indexes", "no-equals-sign", "CG_ACTION_COUNTERPART_INDEXES"),
+        ("cert", "no-such-ca.pem", "no-such-ca.pem: the --cert file (CG_ACTION_CERT) does not"),
     ],
 )
 def test_the_check_inputs_reach_the_check(
