@@ -1062,7 +1062,7 @@ def certificate_failure(exc: BaseException) -> str | None:
     verifier's words, and what to do); None for any other error."""
     import ssl
 
-    from cg_action._index._trust import CERT_HINT
+    from cg_action._index._trust import CERT_HINT, NOT_TRUSTED
 
     seen: set[int] = set()
     cause: BaseException | None = exc
@@ -1070,10 +1070,10 @@ def certificate_failure(exc: BaseException) -> str | None:
         seen.add(id(cause))
         if isinstance(cause, ssl.SSLCertVerificationError):
             words = cause.verify_message or cause.reason or "certificate verify failed"
-            return f"the server's TLS certificate was not trusted: {words}; {CERT_HINT}"
+            return f"{NOT_TRUSTED}: {words}; {CERT_HINT}"
         cause = cause.__cause__ or cause.__context__
     if "CERTIFICATE_VERIFY_FAILED" in str(exc):
-        return f"the server's TLS certificate was not trusted; {CERT_HINT}"
+        return f"{NOT_TRUSTED}; {CERT_HINT}"
     return None
 
 

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+NOT_TRUSTED = "the server's TLS certificate was not trusted"
 CERT_HINT = (
     "if a proxy or firewall inspects TLS, give the certificate authority that signs its "
     "certificates with --cert FILE (CG_ACTION_CERT) or SSL_CERT_FILE, or add it to the "

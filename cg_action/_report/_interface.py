@@ -274,16 +274,17 @@ def next_steps(report: Report, *, shown_as: Callable[[str], str] = str) -> list[
                 ),
             )
         )
-    if by_status[Status.UNKNOWN]:
-        steps.append(
-            NextStep(
-                status=Status.UNKNOWN,
-                text=(
-                    "some answers are unknown: check the index URL and credentials and run "
-                    "again (offline runs answer only from the cache)"
-                ),
+    if found := by_status[Status.UNKNOWN]:
+        from cg_action._index._trust import CERT_HINT, NOT_TRUSTED
+
+        if any(NOT_TRUSTED in f.message for f in found):
+            text = f"some answers are unknown: {NOT_TRUSTED}; {CERT_HINT}, and run again"
+        else:
+            text = (
+                "some answers are unknown: check the index URL and credentials and run again "
+                "(offline runs answer only from the cache)"
             )
-        )
+        steps.append(NextStep(status=Status.UNKNOWN, text=text))
     if report.has_input_errors:
         steps.append(
             NextStep(

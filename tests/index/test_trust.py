@@ -193,6 +193,18 @@ def test_an_authority_nobody_trusts_is_unknown_and_says_what_to_do(
     assert_not_trusted(*check(project, index), index)
 
 
+def test_the_text_report_s_next_step_is_about_the_certificate(
+    project: Path, index: HTTPServer
+) -> None:
+    # the last --format wins: the text report, with its "what to do next" lines
+    code, out, err = check(project, index, "--format", "text")
+    assert code == 3, err
+    (step,) = [line for line in out.splitlines() if "some answers are unknown" in line]
+    assert "TLS certificate was not trusted" in step
+    assert "--cert FILE" in step
+    assert "credentials" not in step
+
+
 def test_a_certificate_failure_is_not_retried(index: HTTPServer) -> None:
     # a certificate does not change between attempts: one request, then the reason
     settings = ClientSettings(max_retries=3, total_timeout=20.0)
