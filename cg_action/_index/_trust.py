@@ -100,7 +100,15 @@ def current_trust() -> Trust:
 
 def tls_context() -> ssl.SSLContext:
     """The run's TLS context (made once per source of trust, then shared)."""
-    return _make_context(current_trust())
+    return _make_context(current_trust(), _openssl_environment())
+
+
+def _openssl_environment() -> tuple[str | None, str | None]:
+    """``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` of the process: OpenSSL's default paths, so the
+    system's store, follow them whatever the run's own settings say. Part of a context's
+    cache key: a process whose variables change (a test, a program calling ``main`` again)
+    gets a context that holds what they name now."""
+    return os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
 
 
 def check_trust(trust: Trust) -> None:
@@ -108,7 +116,7 @@ def check_trust(trust: Trust) -> None:
     whole (its context is made here); the ``SSL_CERT_*`` paths must exist (they are read when
     the first request needs them)."""
     if trust.cert is not None:
-        _make_context(trust)  # made now, once: a later request uses it as it is
+        _make_context(trust, _openssl_environment())  # made now, once: requests reuse it
         return
     if trust.cert_file is not None and not trust.cert_file.is_file():
         raise _unusable(
@@ -125,7 +133,11 @@ def check_trust(trust: Trust) -> None:
 
 
 @functools.lru_cache(maxsize=8)
-def _make_context(trust: Trust) -> ssl.SSLContext:
+def _make_context(
+    trust: Trust, openssl_environment: tuple[str | None, str | None] = (None, None)
+) -> ssl.SSLContext:
+    """The context ``trust`` describes (``openssl_environment``: only the cache key, see
+    ``_openssl_environment``)."""
     if trust.cert is not None:
         context = _new_client_context()
         _load_cert_bundle(context, trust.cert)

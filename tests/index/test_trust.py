@@ -333,6 +333,23 @@ def test_the_system_store_s_context_is_made_once_and_takes_alpn() -> None:
     assert context.check_hostname
 
 
+@pytest.mark.skipif(sys.platform in ("darwin", "win32"), reason="OpenSSL's store: not the system's")
+def test_the_system_store_s_context_follows_the_process_variables(
+    monkeypatch: pytest.MonkeyPatch, ca_pem: Path, other_ca_pem: Path
+) -> None:
+    # the run's own settings name nothing (a test calling main with env={}): the process's
+    # SSL_CERT_FILE steers OpenSSL's default paths, and a context made before it changed is
+    # not the one used after
+    trust_module.use_trust(trust_module.Trust())
+    wanted = ssl.PEM_cert_to_DER_cert(ca_pem.read_text())
+    monkeypatch.setenv("SSL_CERT_FILE", str(other_ca_pem))
+    before = trust_module.tls_context()
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_pem))
+    after = trust_module.tls_context()
+    assert wanted not in before.get_ca_certs(binary_form=True)
+    assert wanted in after.get_ca_certs(binary_form=True)
+
+
 def test_without_a_system_store_the_context_is_certifi_s(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
