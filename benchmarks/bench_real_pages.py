@@ -57,6 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 PINS = HERE / "data" / "real-pins.txt"
 COMMANDS = ("check cold", "check warm", "check revalidate", "uv")
+FLOOR = "check cold, pages unread"  # --floor: _without_page_reading.py
 _UV_LINE = re.compile(r"^ \+ (\S+)==(\S+)$", re.MULTILINE)
 
 
@@ -154,12 +155,15 @@ class Bench:
         index: str,
         cache: Path,
         *extra: str,
+        unread: bool = False,
     ) -> float:
+        """One check; ``unread``: through ``_without_page_reading.py`` (its report is not
+        checked: every pin is missing by design)."""
         report = self.work / f"report-{next(self._numbers)}.json"
+        program = [str(HERE / "_without_page_reading.py")] if unread else ["-m", "cg_action"]
         command = [
             sys.executable,
-            "-m",
-            "cg_action",
+            *program,
             "check",
             str(reqs),
             "--index-url",
@@ -180,7 +184,8 @@ class Bench:
             *extra,
         ]
         elapsed, _ = self._timed(command, source)
-        self._verify_report(report, pins)
+        if not unread:
+            self._verify_report(report, pins)
         report.unlink()
         return elapsed
 
@@ -330,6 +335,11 @@ class Bench:
                     cold = self.work / f"cache-cold-{next(self._numbers)}"
                     self.measured(row, "check cold", functools.partial(check, cold), fetched)
                     shutil.rmtree(cold, ignore_errors=True)
+                    if self.options.floor and pages == "real":
+                        cold = self.work / f"cache-cold-{next(self._numbers)}"
+                        unread = functools.partial(check, cold, unread=True)
+                        self.measured(row, FLOOR, unread, fetched)
+                        shutil.rmtree(cold, ignore_errors=True)
                     cache = warm[scheme, source.label]
                     self.measured(row, "check warm", functools.partial(check, cache, *long_ttl), {})
                     revalidate = functools.partial(check, cache, "--cache-ttl", "0")
@@ -528,6 +538,28 @@ def print_tables(rows: Sequence[Row], header: str) -> None:
             + " | ".join(row.spread(c) for c in COMMANDS)
             + " |"
         )
+    floors = [row for row in rows if FLOOR in row.samples]
+    if floors:
+        print()
+        print(
+            "The floor (--floor): the same cold check with every page received and stored but "
+            "not read (`_without_page_reading.py`), wall and CPU medians:"
+        )
+        print()
+        print(
+            "| pages | N | scheme | check cold | pages unread | uv | unread / uv | CPU: cold | unread | uv |"
+        )
+        print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for row in floors:
+            wall = [row.median(c) for c in ("check cold", FLOOR, "uv")]
+            cpu = [row.median(c, cpu=True) for c in ("check cold", FLOOR, "uv")]
+            print(
+                f"| {row.pages} | {row.size} | {_scheme(row, several)} | "
+                + " | ".join(_number(m, " s") for m in wall)
+                + f" | {_number(_ratio(wall[1], wall[2]))} | "
+                + " | ".join(_number(m, " s") for m in cpu)
+                + " |"
+            )
     notes = [f"{r.pages} N={r.size} {r.scheme} {r.code}: {n}" for r in rows for n in r.notes]
     if notes:
         print()
@@ -589,6 +621,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="OUT.prof",
         help="also profile one cold check of the real pins over the first scheme "
         "(OUT-<commit>.prof for each of several --at)",
+    )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also time each cold real check with the pages received but not read "
+        "(_without_page_reading.py): what no page reader could go below",
     )
     parser.add_argument("--json-out", type=Path, help="write every sample here")
     parser.add_argument(
