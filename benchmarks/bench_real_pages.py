@@ -547,7 +547,8 @@ def print_tables(rows: Sequence[Row], header: str) -> None:
         )
         print()
         print(
-            "| pages | N | scheme | check cold | pages unread | uv | unread / uv | CPU: cold | unread | uv |"
+            "| pages | N | scheme | check cold | pages unread | uv | unread / uv | "
+            "CPU: cold | unread | uv |"
         )
         print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for row in floors:
