@@ -32,7 +32,9 @@ every body read (pages: ``max_page_bytes``, once inflated too; a range: the byte
 error body: 64 KiB). What runs out of either is ``Unavailable``.
 
 Pages are read (parsed, stored, classified by the caller's ``on_answer``) on the calling
-thread as they arrive, while the event loop keeps the other requests going.
+thread as they arrive, while the event loop keeps the other requests going. A page that comes
+after the time limit has passed (the thread was busy reading others) is not read: reading one
+page is not cut, but none starts once the time is up.
 
 Credentials go with the first request and only to the index's own origin; no URL with
 credentials is logged, stored or put into an exception or a reason. httpx is imported only
@@ -571,7 +573,15 @@ class IndexClient:
                 progress.done += 1
                 if isinstance(outcome, BaseException):
                     raise outcome
-                if isinstance(outcome, _PageResponse):
+                if isinstance(outcome, _PageResponse) and self._past_time_limit(outcome):
+                    # reading a hostile page may take many seconds of CPU: none is started
+                    # once the run's time is up
+                    reason = (
+                        f"the page came but was not read: the time limit of "
+                        f"{self.settings.time_limit:g} s had passed"
+                    )
+                    deliver(name, Unavailable(name=name, index_url=index_url, reason=reason))
+                elif isinstance(outcome, _PageResponse):
                     answer, page = self._answer(outcome, entry, name, index_url)
                     deliver(name, answer)  # the caller asks for the files it needs...
                     if page is not None:
@@ -672,6 +682,11 @@ class IndexClient:
     def _deadline(self) -> float:
         """When work starting now must end: its own bound or the client's, the sooner."""
         return min(time.monotonic() + self.settings.total_timeout, self._time_limit_at)
+
+    def _past_time_limit(self, response: _PageResponse) -> bool:
+        """Whether a page that came (not a 304: those are read from the cache's summary) is
+        too late to be read."""
+        return not response.not_modified and time.monotonic() >= self._time_limit_at
 
     def _out_of_time(self, tries: int) -> _GaveUp:
         """Why work stopped at its deadline: the run's time limit, or its own bound."""

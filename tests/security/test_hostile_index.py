@@ -225,3 +225,69 @@ def test_verify_against_a_dripping_file_host_ends_within_the_time_limit(
     assert elapsed < LIMIT + SLACK, elapsed
     assert code == 3, err
     assert "time limit" in out.getvalue()
+
+
+@pytest.mark.timeout(60)
+def test_no_page_is_read_once_the_time_limit_has_passed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading one received page is not cut (an anchor-heavy page of 20 MiB costs tens of
+    seconds of CPU), but no other starts after the limit: a run against an index answering
+    with many such pages still ends near its limit. The slow reading is made by a page reader
+    that sleeps (so that the test does not depend on this machine's speed); the pages come
+    from a real server on 127.0.0.1, ``slow`` at once, ``late`` 0.4 s later, while ``slow``
+    is being read."""
+    from pytest_httpserver import HTTPServer
+    from werkzeug import Request, Response
+
+    from cg_action._index import _json
+
+    read_page = _json.parse_json_page
+
+    def slow_reader(data: bytes | str, page_url: str, **names: object) -> object:
+        if "/slow/" in page_url:
+            time.sleep(LIMIT + 0.5)
+        return read_page(data, page_url, **names)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_json, "parse_json_page", slow_reader)
+
+    def page(name: str) -> bytes:
+        filename = f"{name}-1.0-py3-none-any.whl"
+        return json.dumps(
+            {
+                "meta": {"api-version": "1.0"},
+                "name": name,
+                "files": [{"filename": filename, "url": f"/files/{filename}", "hashes": {}}],
+            }
+        ).encode()
+
+    def late(_request: Request) -> Response:
+        time.sleep(0.4)
+        return Response(page("late"), content_type="application/vnd.pypi.simple.v1+json")
+
+    (tmp_path / "requirements.txt").write_text("slow==1.0\nlate==1.0\n")
+    index = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    index.start()
+    try:
+        index.expect_request("/simple/slow/").respond_with_data(
+            page("slow"), content_type="application/vnd.pypi.simple.v1+json"
+        )
+        index.expect_request("/simple/late/").respond_with_handler(late)
+        code, out, err, elapsed = check(
+            tmp_path,
+            "--index-url",
+            index.url_for("/simple/"),
+            "--no-fallback",
+            "--timeout",
+            str(LIMIT),
+        )
+        asked = sorted(request.path for request, _ in index.log)
+    finally:
+        index.clear()
+        index.stop()
+    assert asked == ["/simple/late/", "/simple/slow/"]
+    assert elapsed < LIMIT + 0.5 + SLACK, elapsed
+    assert code == 3, err
+    assert statuses(out) == {"slow": "chainguard", "late": "unknown"}
+    late_row = next(r for r in json.loads(out)["results"] if r["name"] == "late")
+    assert "time limit" in late_row["message"], late_row
