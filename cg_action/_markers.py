@@ -22,9 +22,10 @@ variable (``a < 3.12 or a >= 3.12`` is dropped), drops terms that the others cov
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 
 from packaging.markers import Marker
 from packaging.version import InvalidVersion, Version
@@ -411,6 +412,47 @@ class Condition:
 
 ALWAYS = Condition(frozenset([_Term(())]))
 NEVER = Condition(frozenset())
+
+Node = TypeVar("Node", bound=Hashable)
+
+
+def reached(
+    starts: Mapping[Node, Condition],
+    step: Callable[[Node, Condition], Iterable[tuple[Node, Condition]]],
+    *,
+    widest: Condition = ALWAYS,
+    max_updates: int = 200,
+) -> dict[Node, Condition]:
+    """Where each node of a dependency graph is reached from ``starts``: the ``or``, over the
+    paths to it, of the ``and`` of the conditions along each path.
+
+    ``step(node, condition)`` gives the nodes ``node`` leads to, each with the condition it is
+    reached with when ``node`` is reached under ``condition`` (the edge's marker added). A node
+    is visited again only when a path widens its condition; one widened more than
+    ``max_updates`` times is given ``widest`` (a safety net: more, never less).
+    """
+    conditions = dict(starts)
+    updates: dict[Node, int] = {}
+    queue = deque(conditions)
+    queued = set(queue)
+    while queue:
+        node = queue.popleft()
+        queued.discard(node)
+        for child, via in step(node, conditions[node]):
+            if via.is_never:
+                continue
+            known = conditions.get(child, NEVER)
+            if via.implies(known):
+                continue
+            updates[child] = updates.get(child, 0) + 1
+            widened = known | via
+            if updates[child] > max_updates:  # pragma: no cover - a safety net
+                widened = widest
+            conditions[child] = widened
+            if child not in queued:
+                queued.add(child)
+                queue.append(child)
+    return conditions
 
 
 def _simplified(terms: Iterable[_Term], *, expand: bool = False) -> frozenset[_Term]:

@@ -24,8 +24,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from cg_action._errors import ParseError
-from cg_action._markers import ALWAYS, NEVER, Condition, Versions, python_versions
+from cg_action._markers import ALWAYS, NEVER, Condition, Versions, python_versions, reached
 from cg_action._models import Artifact, Dependency, DependencyKind, FileFormat, Location, SourceFile
 from cg_action._sources._lock_common import (
     Problems,
@@ -463,36 +462,21 @@ def _install_markers(
     if not conditions:
         return {}
 
-    updates: dict[_Node, int] = {}
-    queue = deque(conditions)
-    queued = set(queue)
-    while queue:
-        node = queue.popleft()
-        queued.discard(node)
-        condition = conditions[node]
+    def step(node: _Node, condition: Condition) -> Iterator[tuple[_Node, Condition]]:
         for edge in edges_of(node):
             via = condition & edge.condition
             if via.is_never:
                 continue
             found = _resolve(edge, entries, by_name)
             for target in found:
-                reached = via
+                reached_with = via
                 fork = entries[target].marker
                 if len(found) > 1 and fork is not None:  # not told which version: its fork's
-                    reached = via & _condition(fork)
+                    reached_with = via & _condition(fork)
                 for child in [(target, None), *((target, x) for x in edge.extras)]:
-                    known = conditions.get(child, NEVER)
-                    if reached.implies(known):
-                        continue
-                    updates[child] = updates.get(child, 0) + 1
-                    widened = known | reached
-                    if updates[child] > _MAX_UPDATES:  # pragma: no cover - a safety net
-                        widened = within
-                    conditions[child] = widened
-                    if child not in queued:
-                        queued.add(child)
-                        queue.append(child)
+                    yield child, reached_with
 
+    conditions = reached(conditions, step, widest=within, max_updates=_MAX_UPDATES)
     markers: dict[int, Marker | None] = {}
     for i, entry in enumerate(entries):
         condition = conditions.get((i, None), NEVER)
