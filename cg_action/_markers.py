@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import TypeAlias, TypeVar
 
 from packaging.markers import Marker
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 PYTHON = "python_full_version"
@@ -295,6 +296,12 @@ class _Term:
 
 def _subtract(term: _Term, other: _Term) -> list[_Term]:
     """``term and not other``, as disjoint terms."""
+    if term.implies(other):
+        return []
+    for key, domain in other.parts:
+        mine = term.get(key)
+        if mine is not None and _meet(mine, domain).is_empty():
+            return [term]  # they never hold together: all of ``term`` is left
     pieces: list[_Term] = []
     current = term
     for key, domain in other.parts:
@@ -330,6 +337,20 @@ class Condition:
     def parse(cls, marker: Marker | str) -> Condition:
         """The condition of a marker (as packaging writes it, or any PEP 508 marker text)."""
         return _Parser(str(marker)).parse()
+
+    @classmethod
+    def parse_wide(cls, marker: Marker | str) -> Condition:
+        """The condition of a marker; one this code cannot read holds everywhere (more, never
+        less: what it guards is then checked everywhere)."""
+        try:
+            return cls.parse(marker)
+        except ValueError:
+            return ALWAYS
+
+    @classmethod
+    def selected(cls, variable: str, name: str) -> Condition:
+        """``'name' in extras`` or ``'name' in dependency_groups`` (the name normalized)."""
+        return cls.parse(f"'{canonicalize_name(name)}' in {variable}")
 
     @classmethod
     def python(cls, versions: Versions) -> Condition:

@@ -22,7 +22,6 @@ keeps the ``resolution-markers`` of its entry.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -61,8 +60,6 @@ from cg_action._sources._typed import (
     parse_name,
     parse_version,
 )
-
-logger = logging.getLogger(__name__)
 
 SUPPORTED_VERSION = 1
 DEFAULT_GROUP = "default"
@@ -323,7 +320,7 @@ def _edge_condition(table: Mapping[str, Any], where: Where, problems: Problems) 
     if "marker" not in table:
         return ALWAYS
     try:
-        return _condition(_uv_marker(table["marker"], where.child("marker")))
+        return Condition.parse_wide(_uv_marker(table["marker"], where.child("marker")))
     except ParseError as exc:
         problems.add(exc)
     return ALWAYS
@@ -451,14 +448,18 @@ def _install_markers(
             continue
         conditions[(i, None)] = within
         for extra in member.optional:
-            conditions[(i, extra)] = within & _selected("extras", extra)
+            conditions[(i, extra)] = within & Condition.selected("extras", extra)
         for group in member.dev:
-            conditions[(i, f"group:{group}")] = within & _selected("dependency_groups", group)
+            conditions[(i, f"group:{group}")] = within & Condition.selected(
+                "dependency_groups", group
+            )
     for label in manifest_roots:
         if label is None:
             conditions[(-1, None)] = within
         else:
-            conditions[(-1, f"group:{label}")] = within & _selected("dependency_groups", label)
+            conditions[(-1, f"group:{label}")] = within & Condition.selected(
+                "dependency_groups", label
+            )
     if not conditions:
         return {}
 
@@ -472,7 +473,7 @@ def _install_markers(
                 reached_with = via
                 fork = entries[target].marker
                 if len(found) > 1 and fork is not None:  # not told which version: its fork's
-                    reached_with = via & _condition(fork)
+                    reached_with = via & Condition.parse_wide(fork)
                 for child in [(target, None), *((target, x) for x in edge.extras)]:
                     yield child, reached_with
 
@@ -484,20 +485,6 @@ def _install_markers(
             continue
         markers[i] = condition.to_marker(python) if python is not None else condition.to_marker()
     return markers
-
-
-def _condition(marker: Marker) -> Condition:
-    """A marker as a condition; one this code cannot read holds everywhere (over, not under)."""
-    try:
-        return Condition.parse(marker)
-    except ValueError:
-        logger.debug("marker not combined: %s", marker)
-        return ALWAYS
-
-
-def _selected(variable: str, name: str) -> Condition:
-    """``'name' in extras`` or ``'name' in dependency_groups``."""
-    return Condition.parse(f"'{canonicalize_name(name)}' in {variable}")
 
 
 def _same(a: str, b: str) -> bool:
