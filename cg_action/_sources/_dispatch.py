@@ -67,6 +67,8 @@ def parse_file(
     reader = getattr(importlib.import_module(module_name), function_name)
     if kind.reads is FileFormat.REQUIREMENTS:
         source: SourceFile = reader(path, text, root=root, secrets=secrets, environ=environ)
+    elif kind.reads is FileFormat.POETRY_LOCK:  # reads the pyproject.toml beside it too
+        source = reader(path, text, root=root)
     else:
         source = reader(path, text)
     return source

@@ -23,10 +23,11 @@ string, or the group's entry in a table of markers per group; a group without on
 the package wherever the group is installed). A package of ``main`` installed everywhere has
 no marker. Lock 1.x's ``category`` is its one group. Extras need nothing more: lock 2.1
 writes ``extra == "cli"`` into the markers of what only an extra installs, which a target
-evaluates for its selected extras. Older locks record no markers per package (``poetry
-export`` walks the dependency graph from pyproject.toml for them, which this reader does not):
-lock 1.x's categories narrow, lock 2.0 records no groups, and neither narrows its extras. A
-group name that cannot be a PEP 508 name adds no term.
+evaluates for its selected extras. Older locks record no markers per package (1.x only a
+``category``): like ``poetry export``, their dependency graph is walked from the pyproject.toml
+beside the lock (``cg_action._sources._poetry_graph``); without one, lock 1.x's categories
+narrow and lock 2.0's packages have no marker. A group name that cannot be a PEP 508 name adds
+no term.
 Problems within one package are collected in ``SourceFile.problems`` and that package is
 skipped (or, for an unreadable marker, kept without it); problems with the file as a whole
 raise ParseError.
@@ -35,8 +36,8 @@ raise ParseError.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,7 @@ from cg_action._models import (
     Location,
     SourceFile,
 )
+from cg_action._sources._poetry_graph import LockedPackage, group_term, walked_markers
 from cg_action._sources._typed import (
     TomlLines,
     Where,
@@ -89,37 +91,40 @@ logger = logging.getLogger(__name__)
 KNOWN_LOCK_MAJORS = frozenset({1, 2})
 _NEWEST_KNOWN = (2, 1)
 _DEFAULT_LOCK_VERSION = "1.0"  # what Poetry assumes when [metadata] has no lock-version
-_MAIN = "main"  # the project's own dependencies: always installed
-_GROUP_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
 
 
-def parse_poetry_lock(path: Path, text: str | None = None) -> SourceFile:
+def parse_poetry_lock(
+    path: Path, text: str | None = None, *, root: Path | None = None
+) -> SourceFile:
     """Read a poetry.lock (``text`` when given, else the file at ``path``).
 
-    Raises ParseError when the file is not TOML, has an unknown lock version, or its
-    ``package`` / ``metadata`` keys have the wrong type; problems within single packages
-    are returned in ``SourceFile.problems``.
+    The packages of a lock older than version 2.1 get their markers from its dependency graph,
+    walked from the pyproject.toml beside it (read only within ``root``; default: the lock's
+    folder). Raises ParseError when the file is not TOML, has an unknown lock version, or its
+    ``package`` / ``metadata`` keys have the wrong type; problems within single packages are
+    returned in ``SourceFile.problems``.
     """
     content = read_text(path, text)
     data = load_toml(path, content)
     lines = TomlLines(content)
-    root = Where(path)
+    top = Where(path)
     metadata_line = _first(lines.headers("metadata"))
     if "metadata" not in data:
         # Poetry writes [metadata] last: without it the file was cut short or not made by
         # Poetry, and Poetry itself refuses it.
-        raise root.at_line(len(lines.lines) or None).error(
+        raise top.at_line(len(lines.lines) or None).error(
             "no [metadata] table: the lock looks truncated; regenerate it with `poetry lock`"
         )
-    metadata = expect_table(data["metadata"], root.child("metadata", metadata_line))
-    major = _lock_major(metadata, root.child("metadata", metadata_line), lines)
-    packages = get_optional_list(data, "package", root.at_line(lines.key("package")))
+    metadata = expect_table(data["metadata"], top.child("metadata", metadata_line))
+    version = _lock_version(metadata, top.child("metadata", metadata_line), lines)
+    major = version[0]
+    packages = get_optional_list(data, "package", top.at_line(lines.key("package")))
     headers = lines.headers("package")
     if len(headers) != len(packages):
         # ``package = [...]`` written inline, or a header inside a multi-line string: the
         # headers cannot be matched to packages by position, so each name is searched.
         headers = []
-    legacy_files = _legacy_files(metadata, root.child("metadata", metadata_line), lines)
+    legacy_files = _legacy_files(metadata, top.child("metadata", metadata_line), lines)
     counts: dict[NormalizedName, int] = {}
     for entry in packages:
         if isinstance(entry, dict) and isinstance(entry.get("name"), str):
@@ -127,10 +132,11 @@ def parse_poetry_lock(path: Path, text: str | None = None) -> SourceFile:
             counts[name] = counts.get(name, 0) + 1
 
     dependencies: list[Dependency] = []
+    locked: list[LockedPackage] = []  # the table of each dependency, for the graph walk
     problems: list[Problem] = list(legacy_files.problems)
     for index, entry in enumerate(packages):
         line = headers[index] if headers else _name_line(entry, lines)
-        where = root.child("package").child(index, line)
+        where = top.child("package").child(index, line)
         try:
             dependency = _package(
                 entry, where, major=major, legacy=legacy_files, counts=counts, problems=problems
@@ -139,6 +145,17 @@ def parse_poetry_lock(path: Path, text: str | None = None) -> SourceFile:
             problems.extend(exc.problems)
             continue
         dependencies.append(dependency)
+        table = entry if isinstance(entry, dict) else {}  # a table: _package read it
+        locked.append(LockedPackage(dependency.name, dependency.version, table))
+    if version < _NEWEST_KNOWN and not any("markers" in p.table for p in locked):
+        python = metadata.get("python-versions")
+        walked = walked_markers(
+            path, locked, python if isinstance(python, str) else None, root=root
+        )
+        dependencies = [
+            replace(dependency, marker=walked[i]) if i in walked else dependency
+            for i, dependency in enumerate(dependencies)
+        ]
     logger.debug("%s: %d locked packages, %d problems", path, len(dependencies), len(problems))
     return SourceFile(
         path=path,
@@ -158,8 +175,8 @@ def _name_line(entry: object, lines: TomlLines) -> int | None:
     return None
 
 
-def _lock_major(metadata: Mapping[str, Any], where: Where, lines: TomlLines) -> int:
-    """The lock file's major version; ParseError for one this reader does not know."""
+def _lock_version(metadata: Mapping[str, Any], where: Where, lines: TomlLines) -> tuple[int, ...]:
+    """The lock file's version; ParseError for a major version this reader does not know."""
     key_where = where.child("lock-version", lines.key("lock-version", where.line or 1))
     raw = _DEFAULT_LOCK_VERSION
     if "lock-version" in metadata:
@@ -183,7 +200,7 @@ def _lock_major(metadata: Mapping[str, Any], where: Where, lines: TomlLines) -> 
             *_NEWEST_KNOWN,
             numbers[0],
         )
-    return numbers[0]
+    return numbers
 
 
 class _LegacyFiles:
@@ -366,7 +383,7 @@ def _marker(
             )
             if marker is None:
                 return None
-        term = _group_term(group)
+        term = group_term(group)
         if term is None and marker is None:
             return None  # installed everywhere, whatever is selected
         parts = [f"({marker})" if marker is not None else "", term or ""]
@@ -376,15 +393,6 @@ def _marker(
     if len(branches) == 1:
         return Marker(branches[0])
     return Marker(" or ".join(f"({branch})" for branch in branches))
-
-
-def _group_term(group: str) -> str | None:
-    """``'dev' in dependency_groups`` for a group; None for ``main`` (always installed) and for
-    a name that cannot be a group's (its packages are then checked whatever is selected)."""
-    name = canonicalize_name(group)
-    if name == _MAIN or not _GROUP_NAME.match(group):
-        return None
-    return f"'{name}' in dependency_groups"
 
 
 def _one_marker(text: str, where: Where, problems: list[Problem]) -> Marker | None:

@@ -66,7 +66,7 @@ from cg_action._sources._typed import (
     specifier_kind,
 )
 
-__all__ = ["TextLocator", "parse_pyproject"]
+__all__ = ["TextLocator", "parse_pyproject", "poetry_marker"]
 
 logger = logging.getLogger(__name__)
 
@@ -186,6 +186,28 @@ def python_marker(constraint: str) -> Marker | None:
     if len(parts) == 1:
         return Marker(parts[0])
     return Marker(" or ".join(f"({part})" for part in parts))
+
+
+def poetry_marker(spec: Mapping[str, Any], where: Where) -> Marker | None:
+    """The marker of a Poetry dependency table: its ``markers``, ``python`` and ``platform``
+    keys together (None: none of them). The same keys in pyproject.toml and in a poetry.lock's
+    ``[package.dependencies]``; ParseError for one that cannot be read."""
+    markers: list[Marker | None] = []
+    if "markers" in spec:
+        markers.append(parse_marker(expect_str(spec["markers"], where.child("markers")), where))
+    if "python" in spec:
+        python = expect_str(spec["python"], where.child("python"))
+        try:
+            markers.append(python_marker(python))
+        except InvalidPoetryConstraint as exc:
+            raise where.child("python").error(f"{exc}; fix the constraint") from exc
+    if "platform" in spec:
+        platform = expect_str(spec["platform"], where.child("platform"))
+        markers.append(parse_marker(f"sys_platform == {platform!r}", where))
+    try:
+        return all_of(markers)
+    except InvalidMarker as exc:  # pragma: no cover - each part was parsed already
+        raise where.error(f"cannot combine the markers: {parser_message(exc)}") from exc
 
 
 # -- the reader ----------------------------------------------------------------------------
@@ -638,22 +660,7 @@ class _Reader:
             canonicalize_name(expect_str(extra, where.child("extras").child(i)))
             for i, extra in enumerate(expect_list(spec.get("extras", []), where.child("extras")))
         )
-        markers: list[Marker | None] = []
-        if "markers" in spec:
-            markers.append(parse_marker(expect_str(spec["markers"], where.child("markers")), where))
-        if "python" in spec:
-            python = expect_str(spec["python"], where.child("python"))
-            try:
-                markers.append(python_marker(python))
-            except InvalidPoetryConstraint as exc:
-                raise where.child("python").error(f"{exc}; fix the constraint") from exc
-        if "platform" in spec:
-            platform = expect_str(spec["platform"], where.child("platform"))
-            markers.append(parse_marker(f"sys_platform == {platform!r}", where))
-        try:
-            marker = all_of(markers)
-        except InvalidMarker as exc:  # pragma: no cover - each part was parsed already
-            raise where.error(f"cannot combine the markers: {parser_message(exc)}") from exc
+        marker = poetry_marker(spec, where)
         index = None
         if "source" in spec:
             source = expect_str(spec["source"], where.child("source"))

@@ -104,6 +104,15 @@ def selections(project: Path) -> list[tuple[str, Selected, tuple[str, ...]]]:
     for package in lock.get("package", []):
         for group in package.get("groups", [package.get("category", "main")]):
             groups.setdefault(canonicalize_name(group), group)
+    if not any("groups" in package for package in lock.get("package", [])):
+        # an older lock names at most main and dev (1.x's category): the groups are the
+        # project's, as poetry export reads them
+        poetry = tomllib.loads((project / "pyproject.toml").read_text()).get("tool", {})
+        poetry = poetry.get("poetry", {})
+        if "dev-dependencies" in poetry:
+            groups.setdefault("dev", "dev")
+        for group in poetry.get("group", {}):
+            groups.setdefault(canonicalize_name(group), group)
     groups.pop("main", None)
     extras = {canonicalize_name(x): x for x in lock.get("extras", {})}
     found: list[tuple[str, Selected, tuple[str, ...]]] = [
@@ -125,13 +134,32 @@ def selections(project: Path) -> list[tuple[str, Selected, tuple[str, ...]]]:
     return found
 
 
-def compare(project: Path, home: Path) -> Comparison:
-    """cg-action's marker of every package of ``project/poetry.lock`` against ``poetry export``."""
+def as_lock_2_0(lock: Path) -> None:
+    """Rewrite a lock of version 2.1 as Poetry 1.3-1.8 wrote it: lock version 2.0, without the
+    ``groups`` and ``markers`` of each package (the rest, content hash included, kept)."""
+    import tomlkit
+
+    document = tomlkit.parse(lock.read_text())
+    for package in document["package"]:
+        for key in ("groups", "markers"):
+            if key in package:
+                del package[key]
+    document["metadata"]["lock-version"] = "2.0"
+    lock.write_text(tomlkit.dumps(document))
+
+
+def compare(
+    project: Path,
+    home: Path,
+    chosen: list[tuple[str, Selected, tuple[str, ...]]] | None = None,
+) -> Comparison:
+    """cg-action's marker of every package of ``project/poetry.lock`` against ``poetry export``,
+    for each of ``chosen`` (default: the ``selections`` the lock shows)."""
     lock = project / "poetry.lock"
     result = Comparison(lock=lock)
     ours = _our_markers(lock)
     requires_python = _requires_python(project)
-    for label, selected, options in selections(project):
+    for label, selected, options in chosen if chosen is not None else selections(project):
         out = run(
             [_poetry(), "export", "--no-ansi", "-f", "requirements.txt", "--without-hashes",
              *options],
@@ -150,10 +178,16 @@ def compare(project: Path, home: Path) -> Comparison:
 
 
 def _requires_python(project: Path) -> str | None:
-    """``requires-python`` of the project (None: the whole grid)."""
+    """The project's Python versions: ``requires-python``, else Poetry's ``python``
+    constraint (None: the whole grid)."""
+    from cg_action._sources._poetry_constraint import poetry_to_specifier
+
     data = tomllib.loads((project / "pyproject.toml").read_text())
     found = data.get("project", {}).get("requires-python")
-    return found if isinstance(found, str) else None
+    if isinstance(found, str):
+        return found
+    poetry = data.get("tool", {}).get("poetry", {}).get("dependencies", {}).get("python")
+    return str(poetry_to_specifier(poetry)) if isinstance(poetry, str) else None
 
 
 def _our_markers(lock: Path) -> dict[_Key, Marker | None]:

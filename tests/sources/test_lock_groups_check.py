@@ -85,13 +85,64 @@ lock-version = "2.1"
 python-versions = ">=3.10"
 content-hash = "0"
 """
+# Poetry 1.x: lock 2.0 records neither groups nor markers; the pyproject.toml beside it says
+# what the walk starts from. delta comes only through alpha, on Linux only.
+POETRY_LOCK_2_0 = """\
+[[package]]
+name = "alpha"
+version = "1.0.0"
+optional = false
+files = [{{file = "alpha-1.0.0-{tag}.whl", hash = "sha256:{alpha}"}}]
+
+[package.dependencies]
+delta = {{version = ">=1", markers = "sys_platform == \\"linux\\""}}
+
+[[package]]
+name = "beta"
+version = "1.0.0"
+optional = false
+files = [{{file = "beta-1.0.0-{tag}.whl", hash = "sha256:{beta}"}}]
+
+[[package]]
+name = "delta"
+version = "1.0.0"
+optional = false
+files = [{{file = "delta-1.0.0-{tag}.whl", hash = "sha256:{delta}"}}]
+
+[[package]]
+name = "gamma"
+version = "1.0.0"
+optional = true
+files = [{{file = "gamma-1.0.0-{tag}.whl", hash = "sha256:{gamma}"}}]
+
+[extras]
+cli = ["gamma"]
+
+[metadata]
+lock-version = "2.0"
+python-versions = "^3.10"
+content-hash = "0"
+"""
+POETRY_PYPROJECT = """\
+[tool.poetry]
+name = "app"
+version = "0.1.0"
+[tool.poetry.dependencies]
+python = "^3.10"
+alpha = "^1.0"
+gamma = {version = "*", optional = true}
+[tool.poetry.extras]
+cli = ["gamma"]
+[tool.poetry.group.dev.dependencies]
+beta = "*"
+"""
 
 
 @pytest.fixture(scope="module")
 def linux_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     """The index's URL and the sha256 of each project's one (Linux-only) wheel."""
     folder = tmp_path_factory.mktemp("linux-only")
-    for name in ("alpha", "beta", "gamma"):
+    for name in ("alpha", "beta", "gamma", "delta"):
         make_wheel(folder, name, "1.0.0", tag=LINUX_TAG)
     files = served(folder)
     with chainguard_like(files) as index:
@@ -105,6 +156,9 @@ def _write(project: Path, kind: str, digests: dict[str, str]) -> None:
         (project / "pyproject.toml").write_text(PDM_PYPROJECT)
     elif kind == "poetry.lock":
         (project / "poetry.lock").write_text(POETRY_LOCK.format(tag=LINUX_TAG, **digests))
+    elif kind == "poetry.lock 2.0":
+        (project / "poetry.lock").write_text(POETRY_LOCK_2_0.format(tag=LINUX_TAG, **digests))
+        (project / "pyproject.toml").write_text(POETRY_PYPROJECT)
     else:
         lock = {
             "_meta": {"sources": [{"name": "pypi", "url": "https://pypi.org/simple"}]},
@@ -147,3 +201,66 @@ def test_groups_and_extras_narrow_what_is_checked(
             **nothing,
             "gamma": True,
         }
+
+
+def test_an_older_poetry_lock_is_narrowed_through_its_pyproject(
+    tmp_path: Path, linux_only: tuple[str, dict[str, str]]
+) -> None:
+    """Lock 2.0 (Poetry 1.x) has no groups or markers: the walk from pyproject.toml gives them,
+    and delta, which only alpha needs and only on Linux, is never checked for Windows."""
+    url, digests = linux_only
+    _write(tmp_path, "poetry.lock 2.0", digests)
+    lock = "poetry.lock"
+    assert _gaps(tmp_path, lock, url) == {
+        "alpha": True,
+        "beta": True,
+        "gamma": True,
+        "delta": False,
+    }
+    nothing = {"alpha": True, "beta": False, "gamma": False, "delta": False}
+    assert _gaps(tmp_path, lock, url, "--groups", "none", "--extras", "none") == nothing
+    assert _gaps(tmp_path, lock, url, "--groups", "dev", "--extras", "none") == {
+        **nothing,
+        "beta": True,
+    }
+    assert _gaps(tmp_path, lock, url, "--groups", "none", "--extras", "cli") == {
+        **nothing,
+        "gamma": True,
+    }
+    # without the pyproject.toml nothing narrows: every package is checked everywhere
+    (tmp_path / "pyproject.toml").unlink()
+    assert _gaps(tmp_path, lock, url, "--groups", "none", "--extras", "none") == {
+        "alpha": True,
+        "beta": True,
+        "gamma": True,
+        "delta": True,
+    }
+
+
+def test_a_pyproject_linked_from_outside_the_repository_is_not_walked(
+    tmp_path: Path, linux_only: tuple[str, dict[str, str]]
+) -> None:
+    """The walk reads the pyproject.toml beside the lock under the rules of every input file:
+    one that is a link out of the repository is not read, and the lock is read unnarrowed (the
+    check as a whole refuses such a pyproject.toml already, naming it: exit 2)."""
+    from cg_action._sources._dispatch import parse_file
+
+    url, digests = linux_only
+    project = tmp_path / "repo"
+    _write(project, "poetry.lock 2.0", digests)
+    walked = parse_file(project / "poetry.lock", root=project)
+    assert {d.name: d.marker is None for d in walked.dependencies} == {
+        "alpha": True,
+        "beta": False,
+        "gamma": False,
+        "delta": False,
+    }
+    outside = tmp_path / "elsewhere.toml"
+    (project / "pyproject.toml").rename(outside)
+    (project / "pyproject.toml").symlink_to(outside)
+    alone = parse_file(project / "poetry.lock", root=project)
+    assert all(d.marker is None for d in alone.dependencies)
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["check", str(project / "poetry.lock"), "--root", str(project), "--index-url", url]
+    assert main([*argv, "--no-fallback", "--no-cache"], env={}, out=out, err=err) == 2
+    assert "pyproject.toml: the file is a symbolic link to a place outside" in err.getvalue()
