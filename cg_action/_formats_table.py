@@ -48,6 +48,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PosixPath, PurePath, WindowsPath
+from typing import Any
 
 from cg_action._compat import StrEnum, assert_never
 from cg_action._models import FileFormat
@@ -78,7 +79,7 @@ class FileKind:
     reads: FileFormat | None = None  # what the reader gives (list, check)
     reader: str | None = None  # "module:function" of the reader
     rewrites: ConfigFormat | None = None  # what rewrite edits (ConfigFormat.LOCK: lints only)
-    hashes: str | None = None  # "module:function" that update-hashes rewrites digests with
+    hashes: str | None = None  # "module:function" update-hashes calls with a HashJob
     hooks: tuple[Hook, ...] = ()
 
 
@@ -91,7 +92,7 @@ FILE_KINDS: tuple[FileKind, ...] = (
         reads=FileFormat.REQUIREMENTS,  # FileFormat.PIP_COMPILE when pip-compile wrote it
         reader="cg_action._sources._requirements:parse_requirements",
         rewrites=ConfigFormat.REQUIREMENTS,
-        hashes="cg_action._rewrite._hashes:update_requirements",  # entries with --hash
+        hashes="cg_action._rewrite._hashes:for_requirements",  # entries with --hash
         hooks=_ALL_HOOKS,
     ),
     FileKind(
@@ -116,7 +117,7 @@ FILE_KINDS: tuple[FileKind, ...] = (
         reads=FileFormat.PIPFILE_LOCK,
         reader="cg_action._sources._pipfile_lock:parse_pipfile_lock",
         rewrites=ConfigFormat.LOCK,
-        hashes="cg_action._rewrite._hashes_pipfile:update_pipfile_lock",
+        hashes="cg_action._rewrite._hashes_pipfile:for_pipfile_lock",
         hooks=_ALL_HOOKS,
     ),
     FileKind(
@@ -125,7 +126,7 @@ FILE_KINDS: tuple[FileKind, ...] = (
         reads=FileFormat.UV_LOCK,
         reader="cg_action._sources._uv_lock:parse_uv_lock",
         rewrites=ConfigFormat.LOCK,
-        hashes="cg_action._rewrite._hashes:update_uv_lock",
+        hashes="cg_action._rewrite._hashes:for_uv_lock",
         hooks=_ALL_HOOKS,
     ),
     FileKind(
@@ -134,7 +135,7 @@ FILE_KINDS: tuple[FileKind, ...] = (
         reads=FileFormat.POETRY_LOCK,
         reader="cg_action._sources._poetry_lock:parse_poetry_lock",
         rewrites=ConfigFormat.LOCK,
-        hashes="cg_action._rewrite._hashes_poetry:update_poetry_lock",
+        hashes="cg_action._rewrite._hashes_poetry:for_poetry_lock",
         hooks=_ALL_HOOKS,
     ),
     FileKind(
@@ -143,7 +144,7 @@ FILE_KINDS: tuple[FileKind, ...] = (
         reads=FileFormat.PDM_LOCK,
         reader="cg_action._sources._pdm_lock:parse_pdm_lock",
         rewrites=ConfigFormat.LOCK,
-        hashes="cg_action._rewrite._hashes_pdm:update_pdm_lock",
+        hashes="cg_action._rewrite._hashes_pdm:for_pdm_lock",
         hooks=_ALL_HOOKS,
     ),
     FileKind(
@@ -153,7 +154,7 @@ FILE_KINDS: tuple[FileKind, ...] = (
         reads=FileFormat.PYLOCK,
         reader="cg_action._sources._pylock:parse_pylock",
         rewrites=ConfigFormat.LOCK,
-        hashes="cg_action._rewrite._hashes_pylock:update_pylock",
+        hashes="cg_action._rewrite._hashes_pylock:for_pylock",
         hooks=_ALL_HOOKS,
     ),
     FileKind(
@@ -283,6 +284,15 @@ def kind_in_repository(path: str) -> FileKind | None:
 def kind_of_format(fmt: FileFormat) -> FileKind:
     """The row of a reader's format (pip-compile output is a requirements file)."""
     return _BY_FORMAT[fmt]
+
+
+def load(target: str) -> Any:
+    """The function a row names as ``"module:function"`` (its reader, its digest updater),
+    imported only when it is needed."""
+    import importlib
+
+    module, _, function = target.partition(":")
+    return getattr(importlib.import_module(module), function)
 
 
 def kind_named(name: str) -> FileKind | None:

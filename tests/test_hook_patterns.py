@@ -7,7 +7,6 @@ corpus, and names as people write them in folders as repositories hold them.
 
 from __future__ import annotations
 
-import importlib
 import re
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from cg_action._formats_table import (
     Hook,
     hook_files_regex,
     kind_in_repository,
+    load,
     main,
     with_hook_files,
 )
@@ -258,10 +258,8 @@ def test_check_hook_takes_what_has_a_reader_config_hook_what_rewrite_reads() -> 
 def test_every_reader_and_digest_updater_the_table_names_exists() -> None:
     for kind in FILE_KINDS:
         for target in (kind.reader, kind.hashes):
-            if target is None:
-                continue
-            module, _, function = target.partition(":")
-            assert callable(getattr(importlib.import_module(module), function)), target
+            if target is not None:
+                assert callable(load(target)), target
         assert (kind.reader is None) == (kind.reads is None), kind.name
         if kind.hashes is not None:  # digests are rewritten in lockfiles and requirements
             assert kind.rewrites in (ConfigFormat.LOCK, ConfigFormat.REQUIREMENTS), kind.name

@@ -475,11 +475,10 @@ def _selection_note(dependencies: Sequence[Dependency], described: str) -> tuple
 def _nothing_found(files: Sequence[FileReport], paths: Sequence[Path]) -> tuple[str, ...]:
     if files:
         return ()
+    from cg_action._formats_table import known_names
+
     where = ", ".join(str(p) for p in paths)
-    return (
-        f"no dependency file was found under {where} (requirements*.txt/.in, pyproject.toml, "
-        "Pipfile, Pipfile.lock, uv.lock, poetry.lock, pdm.lock, pylock*.toml)",
-    )
+    return (f"no dependency file was found under {where} ({known_names(reading=True)})",)
 
 
 def _say_nothing_was_checked(

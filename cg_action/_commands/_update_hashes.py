@@ -176,35 +176,17 @@ def _update(
     args: argparse.Namespace,
     sizes: FileSizes | None = None,
 ) -> HashUpdate:
-    """The new text of one lockfile, by its format."""
-    from cg_action._compat import assert_never
-    from cg_action._models import FileFormat
-    from cg_action._rewrite import (
-        _hashes,
-        _hashes_pdm,
-        _hashes_pipfile,
-        _hashes_poetry,
-        _hashes_pylock,
-    )
+    """The new text of one lockfile, by the updater the table names for its format."""
+    from cg_action._formats_table import kind_of_format, load
+    from cg_action._rewrite._hashes import HashJob
 
-    append = bool(args.append)
-    match file_format:
-        case FileFormat.REQUIREMENTS | FileFormat.PIP_COMPILE:
-            return _hashes.update_requirements(text, deps, answers, append=append)
-        case FileFormat.UV_LOCK:
-            return _hashes.update_uv_lock(text, path, answers, index_url, sizes=sizes)
-        case FileFormat.POETRY_LOCK:
-            return _hashes_poetry.update_poetry_lock(text, path, answers, append=append)
-        case FileFormat.PDM_LOCK:
-            return _hashes_pdm.update_pdm_lock(text, path, answers, append=append)
-        case FileFormat.PIPFILE_LOCK:
-            return _hashes_pipfile.update_pipfile_lock(text, path, answers, append=append)
-        case FileFormat.PYLOCK:
-            return _hashes_pylock.update_pylock(text, path, answers, index_url, sizes=sizes)
-        case FileFormat.PYPROJECT | FileFormat.PIPFILE:
-            return _hashes.HashUpdate(text=text)
-        case _:
-            assert_never(file_format)
+    target = kind_of_format(file_format).hashes
+    if target is None:  # pyproject.toml, Pipfile: no digests to update
+        return HashUpdate(text=text)
+    updater = load(target)
+    job = HashJob(text, path, deps, answers, index_url, append=bool(args.append), sizes=sizes)
+    update: HashUpdate = updater(job)
+    return update
 
 
 def _ask_sizes(client: IndexClient, index: IndexConfig, urls: list[str]) -> dict[str, int | None]:

@@ -118,6 +118,20 @@ class FileSizes:
         return size
 
 
+@dataclass(frozen=True, slots=True)
+class HashJob:
+    """What ``update-hashes`` hands the updater of one file, whatever its format: each
+    format's ``for_*`` function (named in ``cg_action._formats_table``) takes what it needs."""
+
+    text: str
+    path: Path
+    dependencies: list[Dependency]  # what the file's reader found in it
+    answers: Mapping[NormalizedName, ProjectAnswer]
+    index_url: str
+    append: bool = False  # keep the digests there are, add Chainguard's
+    sizes: FileSizes | None = None
+
+
 def served_files(
     answers: Mapping[NormalizedName, ProjectAnswer], name: NormalizedName, version: Version
 ) -> tuple[IndexFile, ...]:
@@ -673,3 +687,13 @@ def _version(text: str) -> Version | None:
 def lock_document(text: str, path: Path) -> Document:
     """The scanned lockfile (for the per-format modules)."""
     return scan(text, path)
+
+
+def for_requirements(job: HashJob) -> HashUpdate:
+    """``update_requirements`` for ``update-hashes``."""
+    return update_requirements(job.text, job.dependencies, job.answers, append=job.append)
+
+
+def for_uv_lock(job: HashJob) -> HashUpdate:
+    """``update_uv_lock`` for ``update-hashes``."""
+    return update_uv_lock(job.text, job.path, job.answers, job.index_url, sizes=job.sizes)

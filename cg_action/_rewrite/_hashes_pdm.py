@@ -20,7 +20,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from cg_action._models import ProjectAnswer
-from cg_action._rewrite._hashes import HashUpdate, file_list_edits, release_files
+from cg_action._rewrite._hashes import HashJob, HashUpdate, file_list_edits, release_files
 from cg_action._rewrite._hashes_match import gaps, marker_targets, scope, specifier_or_none
 from cg_action._rewrite._hashes_toml import Document, Kind, Value, apply_edits, scan
 from cg_action._targets import Target
@@ -106,3 +106,8 @@ def _lock_scope(document: Document) -> frozenset[Target]:
     metadata = document.table(("metadata",))
     requires = metadata.get("requires_python") if metadata is not None else None
     return scope(specifier_or_none(requires.string() if requires is not None else None))
+
+
+def for_pdm_lock(job: HashJob) -> HashUpdate:
+    """``update_pdm_lock`` for ``update-hashes``."""
+    return update_pdm_lock(job.text, job.path, job.answers, append=job.append)

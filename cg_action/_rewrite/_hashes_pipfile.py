@@ -30,6 +30,7 @@ from packaging.version import InvalidVersion, Version
 from cg_action._errors import ParseError
 from cg_action._models import ProjectAnswer
 from cg_action._rewrite._hashes import (
+    HashJob,
     HashUpdate,
     is_unchanged,
     new_order,
@@ -174,3 +175,8 @@ def _value(text: str, pos: int, keys: tuple[str, ...], spans: dict[tuple[str, st
     if match is None:  # pragma: no cover - json.loads accepted the text
         raise ValueError(f"unexpected JSON at offset {pos}")
     return match.end()
+
+
+def for_pipfile_lock(job: HashJob) -> HashUpdate:
+    """``update_pipfile_lock`` for ``update-hashes``."""
+    return update_pipfile_lock(job.text, job.path, job.answers, append=job.append)

@@ -28,7 +28,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from cg_action._models import ProjectAnswer
-from cg_action._rewrite._hashes import HashUpdate, file_list_edits, release_files
+from cg_action._rewrite._hashes import HashJob, HashUpdate, file_list_edits, release_files
 from cg_action._rewrite._hashes_match import gaps, scope, specifier_or_none
 from cg_action._rewrite._hashes_toml import Element, Kind, Table, Value, apply_edits, scan
 from cg_action._targets import Target
@@ -134,3 +134,8 @@ def _release(element: Element) -> tuple[NormalizedName, Version] | None:
         return canonicalize_name(name_text), Version(version_text)
     except InvalidVersion:
         return None
+
+
+def for_poetry_lock(job: HashJob) -> HashUpdate:
+    """``update_poetry_lock`` for ``update-hashes``."""
+    return update_poetry_lock(job.text, job.path, job.answers, append=job.append)

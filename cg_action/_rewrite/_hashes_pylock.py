@@ -24,6 +24,7 @@ from packaging.version import InvalidVersion, Version
 from cg_action._models import IndexFile, ProjectAnswer
 from cg_action._rewrite._hashes import (
     FileSizes,
+    HashJob,
     HashUpdate,
     filename_of,
     release_files,
@@ -299,3 +300,8 @@ def _digest(entry: Entry) -> str | None:
         value = table.get("sha256") if table is not None else None
     text = value.string() if value is not None else None
     return text.lower() if text is not None else None
+
+
+def for_pylock(job: HashJob) -> HashUpdate:
+    """``update_pylock`` for ``update-hashes``."""
+    return update_pylock(job.text, job.path, job.answers, job.index_url, sizes=job.sizes)

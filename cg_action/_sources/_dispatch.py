@@ -3,7 +3,6 @@ needed."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from cg_action._formats_table import (
     kind_of_format,
     kind_of_named,
     kind_of_path,
+    load,
     unknown_file_message,
 )
 from cg_action._models import FileFormat, SourceFile
@@ -63,8 +63,7 @@ def parse_file(
         )
     if text is None:
         text = read_text(path, root=root)
-    module_name, _, function_name = kind.reader.partition(":")
-    reader = getattr(importlib.import_module(module_name), function_name)
+    reader = load(kind.reader)
     if kind.reads is FileFormat.REQUIREMENTS:
         source: SourceFile = reader(path, text, root=root, secrets=secrets, environ=environ)
     elif kind.reads is FileFormat.POETRY_LOCK:  # reads the pyproject.toml beside it too
