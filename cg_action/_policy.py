@@ -1,10 +1,11 @@
 """Project policy: ``[tool.cg-action]`` in pyproject.toml or ``.cg-action.toml``.
 
-The keys are the command-line options (which win over them): ``index-url``,
-``fallback-index-url``, ``remediated``, ``fail-on``, ``targets``, ``probe-files``, and
-``ignore`` entries with ``name``, optional ``version``, required ``reason`` and optional
-``until`` date. An ignore past its date stops applying and says so. Inline
-``# cg-action: ignore[...] reason`` comments on requirements lines ignore that line.
+The keys are the command-line options (which, and their variables, win over them):
+``index-url``, ``fallback-index-url``, ``remediated``, ``fail-on``, ``targets``,
+``probe-files``, ``extras``, ``groups``, ``cooldown-days``, and ``ignore`` entries with
+``name``, optional ``version``, required ``reason`` and optional ``until`` date. An ignore past
+its date stops applying and says so. Inline ``# cg-action: ignore[...] reason`` comments on
+requirements lines ignore that line.
 """
 
 from __future__ import annotations
@@ -37,7 +38,18 @@ from cg_action._sources._typed import (
 )
 
 _KNOWN_KEYS = frozenset(
-    {"index-url", "fallback-index-url", "remediated", "fail-on", "targets", "probe-files", "ignore"}
+    {
+        "index-url",
+        "fallback-index-url",
+        "remediated",
+        "fail-on",
+        "targets",
+        "probe-files",
+        "extras",
+        "groups",
+        "cooldown-days",
+        "ignore",
+    }
 )
 
 
@@ -155,10 +167,17 @@ def _read_policy(path: Path, table: Any, where: Where, lines: TomlLines) -> Poli
                 expect_str(value, here)
             case "remediated" | "probe-files":
                 expect_bool(value, here)
-            case "fail-on" | "targets":
+            case "fail-on" | "targets" | "extras" | "groups":
                 if not isinstance(value, str):
                     for position, item in enumerate(expect_list(value, here)):
                         expect_str(item, here.child(position))
+            case "cooldown-days":
+                if (
+                    isinstance(value, bool)
+                    or not isinstance(value, int | float)
+                    or not (0 <= value < float("inf"))
+                ):
+                    raise here.error("expected a number of days, 0 or more (0: never held back)")
     return Policy(source=path, settings=settings, ignores=tuple(ignores))
 
 

@@ -113,12 +113,15 @@ def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     group.add_argument(
         "--cooldown-days",
         type=float,
-        default=env_number(env, "CG_ACTION_COOLDOWN_DAYS", DEFAULT_COOLDOWN_DAYS),
+        default=env_number(env, "CG_ACTION_COOLDOWN_DAYS", DEFAULT_COOLDOWN_DAYS)
+        if env.get("CG_ACTION_COOLDOWN_DAYS", "").strip()
+        else None,  # None: the policy file's, else the default
         metavar="DAYS",
         help=(
             "a pin Chainguard lacks whose release reached the fallback fewer days ago is "
             "reported as held back (Chainguard's cooldown or malware scan), so it can wait; "
-            f"0: never (default: $CG_ACTION_COOLDOWN_DAYS, else {DEFAULT_COOLDOWN_DAYS:g})"
+            "0: never (default: $CG_ACTION_COOLDOWN_DAYS, else the policy file, else "
+            f"{DEFAULT_COOLDOWN_DAYS:g})"
         ),
     )
     group.add_argument(
@@ -148,7 +151,7 @@ def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
         metavar="NAME[,NAME...]",
         help=(
             "the extras an install selects, for lockfile markers such as 'security' in extras: "
-            "names, 'all' or 'none' (default: $CG_ACTION_EXTRAS, else all)"
+            "names, 'all' or 'none' (default: $CG_ACTION_EXTRAS, else the policy file, else all)"
         ),
     )
     group.add_argument(
@@ -158,7 +161,7 @@ def configure(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
         help=(
             "the dependency groups an install selects besides a lock's default groups, for "
             "lockfile markers such as 'dev' in dependency_groups: names, 'all' or 'none' "
-            "(default: $CG_ACTION_GROUPS, else all)"
+            "(default: $CG_ACTION_GROUPS, else the policy file, else all)"
         ),
     )
     group.add_argument(
@@ -289,17 +292,21 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         )
     targets = tuple(parse_target(t) for t in target_words) or default_targets()
     selection = Selection.of(
-        _selected(args.extras, env, "CG_ACTION_EXTRAS", "--extras"),
-        _selected(args.groups, env, "CG_ACTION_GROUPS", "--groups"),
+        _selected(args.extras, env, "CG_ACTION_EXTRAS", "--extras", policy.setting("extras")),
+        _selected(args.groups, env, "CG_ACTION_GROUPS", "--groups", policy.setting("groups")),
     )
     targets = tuple(target.with_selection(selection) for target in targets)
     probe_files = (
         args.probe_files if args.probe_files is not None else bool(policy.setting("probe-files"))
     )
-    if not (math.isfinite(args.cooldown_days) and args.cooldown_days >= 0):
+    cooldown_days = args.cooldown_days
+    if cooldown_days is None:
+        configured_days = policy.setting("cooldown-days")  # a number: the policy checked it
+        cooldown_days = DEFAULT_COOLDOWN_DAYS if configured_days is None else configured_days
+    if not (math.isfinite(cooldown_days) and cooldown_days >= 0):
         raise UsageError(
             "--cooldown-days (CG_ACTION_COOLDOWN_DAYS) must be a number of days, 0 or more, "
-            f"not {args.cooldown_days:g}"
+            f"not {cooldown_days:g}"
         )
 
     in_github = env.get("GITHUB_ACTIONS") == "true"
@@ -316,7 +323,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
         fallback=fallback,
         remediated=remediated,
         probe_files=probe_files,
-        cooldown_days=args.cooldown_days,
+        cooldown_days=float(cooldown_days),
         counterparts=_counterparts(args.counterpart_index, env),
         targets=targets,
         client=client_settings_from(args, env, show_progress=show_progress),
@@ -393,10 +400,17 @@ def run(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Text
 
 
 def _selected(
-    values: Sequence[str] | None, env: Mapping[str, str], variable: str, option: str
+    values: Sequence[str] | None,
+    env: Mapping[str, str],
+    variable: str,
+    option: str,
+    configured: str | list[str] | None = None,
 ) -> list[str] | None:
-    """The names given to --extras / --groups (or their variable); None for all of them."""
+    """The names given to --extras / --groups (else their variable, else the policy file's
+    ``configured``); None for all of them."""
     words = split_words(values) if values else env_list(env, variable)
+    if not words and configured:
+        words = split_words([configured] if isinstance(configured, str) else configured)
     if not words or words == ["all"]:
         return None
     if words == ["none"]:

@@ -116,3 +116,27 @@ def test_a_bad_cooldown_is_a_usage_error(project: Path, value: str) -> None:
         env = {"CG_ACTION_COOLDOWN_DAYS": value}
     assert main(argv, env=env, out=out, err=err) == 2
     assert "COOLDOWN" in err.getvalue().upper()
+
+
+def test_the_policy_file_sets_the_cooldown_and_the_option_wins(
+    tmp_path: Path, project: Path
+) -> None:
+    (project / ".cg-action.toml").write_text("cooldown-days = 60\n")
+    with multi_index(_indexes(tmp_path)) as server:
+        _, by_policy = _check(project, server.url("python"), server.url("pypi"))
+        _, by_option = _check(
+            project, server.url("python"), server.url("pypi"), "--cooldown-days", "1"
+        )
+    messages = {r["name"]: r["message"] for r in by_policy["results"]}
+    assert "within the 60-day cooldown" in messages["old"]
+    assert all("cooldown" not in r["message"] for r in by_option["results"])
+
+
+@pytest.mark.parametrize("value", ['"7"', "-1", "nan", "true"])
+def test_a_bad_cooldown_in_the_policy_file_names_its_line(project: Path, value: str) -> None:
+    (project / ".cg-action.toml").write_text(f'fail-on = "missing"\ncooldown-days = {value}\n')
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["check", str(project), "--root", str(project), "--no-cache"]
+    assert main(argv, env={}, out=out, err=err) == 2
+    assert ".cg-action.toml:2" in err.getvalue()
+    assert "number of days" in err.getvalue()

@@ -264,3 +264,17 @@ def test_a_pyproject_linked_from_outside_the_repository_is_not_walked(
     argv = ["check", str(project / "poetry.lock"), "--root", str(project), "--index-url", url]
     assert main([*argv, "--no-fallback", "--no-cache"], env={}, out=out, err=err) == 2
     assert "pyproject.toml: the file is a symbolic link to a place outside" in err.getvalue()
+
+
+def test_the_policy_file_selects_extras_and_groups_and_the_options_win(
+    tmp_path: Path, linux_only: tuple[str, dict[str, str]]
+) -> None:
+    url, digests = linux_only
+    _write(tmp_path, "poetry.lock 2.0", digests)
+    (tmp_path / ".cg-action.toml").write_text('groups = "none"\nextras = ["cli"]\n')
+    nothing = {"alpha": True, "beta": False, "gamma": False, "delta": False}
+    assert _gaps(tmp_path, "poetry.lock", url) == {**nothing, "gamma": True}
+    assert _gaps(tmp_path, "poetry.lock", url, "--groups", "dev", "--extras", "none") == {
+        **nothing,
+        "beta": True,
+    }
