@@ -313,3 +313,95 @@ def test_any_value_anywhere_in_a_real_entry(reader: str, data: st.DataObject) ->
         target = target[step]
     target[place[-1]] = data.draw(_values(reader))
     _read(reader, _dump(reader, document))
+
+
+# poetry.lock older than 2.1: the dependency graph walked from a pyproject.toml ---------------
+
+_WALK_PROJECT = """\
+[tool.poetry]
+name = "app"
+version = "0.1.0"
+[tool.poetry.dependencies]
+python = "^3.9"
+a = {version = "*", extras = ["x"]}
+c = {version = "*", optional = true}
+[tool.poetry.extras]
+x = ["c"]
+[tool.poetry.group.dev.dependencies]
+b = "*"
+"""
+_WALK_NAMES = st.sampled_from(["a", "b", "c", "d", "A_", "no such"])
+_WALK_ENTRY = st.one_of(
+    st.sampled_from(["*", ">=1", "^1.0", "1.0 || 2.0", "not a constraint"]),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "version": st.one_of(st.sampled_from(["*", "<1", "==1"]), _toml_values),
+            "markers": st.one_of(
+                st.sampled_from(
+                    ['sys_platform == "win32"', 'extra == "x"', "python_version < '3'", "=="]
+                ),
+                _toml_values,
+            ),
+            "python": st.one_of(st.sampled_from(["^3.10", "<3.9", "~=", "*"]), _toml_values),
+            "platform": st.one_of(st.just("linux"), _toml_values),
+            "optional": st.one_of(st.booleans(), _toml_values),
+            "extras": st.one_of(
+                st.lists(st.sampled_from(["x", "y", ""]), max_size=2), _toml_values
+            ),
+        },
+    ),
+    _toml_values,
+)
+
+
+@pytest.fixture(scope="module")
+def walk_folders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A folder with the project's pyproject.toml, and one without any."""
+    folder = tmp_path_factory.mktemp("walk")
+    (folder / "pyproject.toml").write_text(_WALK_PROJECT)
+    return folder, tmp_path_factory.mktemp("alone")
+
+
+@FUZZ
+@given(data=st.data())
+def test_older_poetry_locks_walk_any_dependency_graph(
+    walk_folders: tuple[Path, Path], data: st.DataObject
+) -> None:
+    """Lock 2.0 packages whose ``[package.dependencies]`` and ``[package.extras]`` hold anything
+    (cycles, unknown names, wrong types, unreadable markers and constraints), walked from a
+    pyproject.toml: the walk never makes a lock unreadable nor loses a package, and the
+    project's main dependency ``a`` installs everywhere whatever the graph says."""
+    packages = []
+    for name in ("a", "b", "c", "d"):
+        entry: dict[str, Any] = {"name": name, "version": "1.0", "files": []}
+        entry["dependencies"] = data.draw(
+            st.one_of(st.dictionaries(_WALK_NAMES, _WALK_ENTRY, max_size=4), _toml_values)
+        )
+        entry["extras"] = data.draw(
+            st.one_of(
+                st.dictionaries(
+                    st.sampled_from(["x", "y"]), st.lists(_WALK_NAMES, max_size=3), max_size=2
+                ),
+                _toml_values,
+            )
+        )
+        entry["optional"] = data.draw(st.booleans())
+        packages.append(entry)
+    text = tomlkit.dumps(
+        {"package": packages, "metadata": {"lock-version": "2.0", "python-versions": "^3.9"}}
+    )
+    with_project, alone = walk_folders
+    try:
+        unwalked = parse_poetry_lock(alone / "poetry.lock", text)
+    except ParseError as exc:  # the lock itself is unreadable (a value of the wrong type)
+        for problem in exc.problems:
+            _check_problem(problem, alone / "poetry.lock", text)
+        return
+    path = with_project / "poetry.lock"
+    source = parse_poetry_lock(path, text)  # no ParseError: the walk adds none
+    for dependency in source.dependencies:
+        _check_dependency(dependency, path, text)
+    assert [d.name for d in source.dependencies] == [d.name for d in unwalked.dependencies]
+    main = [d for d in source.dependencies if d.name == "a"]
+    assert all(d.marker is None for d in main)
