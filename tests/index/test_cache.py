@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from packaging.utils import canonicalize_name
+from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -229,7 +229,7 @@ def test_two_runs_share_a_cache_directory(server: HTTPServer, tmp_path: Path) ->
             _page("1.0").replace("flask", name), content_type=JSON_TYPE
         )
     settings = _settings(tmp_path / "cache")
-    results: list[dict[str, object]] = []
+    results: list[dict[NormalizedName, object]] = []
 
     def run() -> None:
         with IndexClient(settings) as client:

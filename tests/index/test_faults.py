@@ -13,7 +13,6 @@ import time
 from collections import Counter
 
 import pytest
-from _faulty_index import FLAKY_FAILURES, expected_digest, faulty_index
 from packaging.utils import NormalizedName, canonicalize_name
 
 from cg_action._index import IndexClient
@@ -27,6 +26,7 @@ from cg_action._models import (
     ProjectAnswer,
     Unavailable,
 )
+from tests._faulty_index import FLAKY_FAILURES, expected_digest, faulty_index
 
 RECOVERS = ("ok", "slow", "flaky", "throttled")
 FAILS = (

@@ -18,7 +18,7 @@ from . import _pages
 Parser = Callable[[str], IndexProject]
 
 
-def _json(text: str) -> IndexProject:
+def _json(text: str | bytes) -> IndexProject:
     return parse_json_page(
         text,
         _pages.CHAINGUARD_PAGE_URL,

@@ -7,9 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _devpi import devpi_index
-from _servers import LocalIndex, pypiserver, write_htpasswd
-from _wheels import make_sdist, make_wheel, sha256_file
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
@@ -24,6 +21,9 @@ from cg_action._models import (
     IndexConfig,
     IndexProject,
 )
+from tests._devpi import devpi_index
+from tests._servers import LocalIndex, pypiserver, write_htpasswd
+from tests._wheels import make_sdist, make_wheel, sha256_file
 
 USER = "org-id/identity"  # Chainguard usernames contain a slash
 PASSWORD = "fake-token"
