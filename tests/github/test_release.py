@@ -26,7 +26,8 @@ yaml = pytest.importorskip("yaml")
 ROOT = Path(__file__).resolve().parent.parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 RELEASE_WORKFLOW = WORKFLOWS / "release.yml"
-USES_ACTION = re.compile(r"uses:\s*['\"]?cg-action/cg-action@([^\s'\"`]+)")
+# the Action, and the reusable workflows (cg-action/cg-action/.github/workflows/NAME.yml@REF)
+USES_ACTION = re.compile(r"uses:\s*['\"]?cg-action/cg-action(?:/[^@\s'\"`]+)?@([^\s'\"`]+)")
 PRECOMMIT_REV = re.compile(
     r"repo:\s*['\"]?https://github\.com/cg-action/cg-action(?:\.git)?['\"]?\s*\n\s*rev:\s*"
     r"['\"]?([^\s'\"`]+)"
@@ -91,10 +92,11 @@ def test_docs_and_examples_use_the_current_major_tag_and_release() -> None:
 def test_the_patterns_find_what_they_are_meant_to() -> None:
     text = (
         "      - uses: cg-action/cg-action@v7\n"
+        "    uses: cg-action/cg-action/.github/workflows/org-report.yml@v7\n"
         "  - repo: https://github.com/cg-action/cg-action\n    rev: v7.1.0\n"
         "  - repo: https://github.com/other/hooks\n    rev: v1.0.0\n"
     )
-    assert USES_ACTION.findall(text) == ["v7"]
+    assert USES_ACTION.findall(text) == ["v7", "v7"]
     assert PRECOMMIT_REV.findall(text) == ["v7.1.0"]
 
 
