@@ -147,13 +147,16 @@ def test_check_hook_reports_missing_pin(
     repo, env = _repo(tmp_path, hooks, pre_commit_home, wheelhouse)
     ok = _commit(repo, env, {"requirements.txt": "alpha==1.0.0\n"})
     assert ok.returncode == 0, ok.stdout + ok.stderr
+    # the brief report: a served pin is counted, not listed
+    assert "1 served by Chainguard not listed" in ok.stdout + ok.stderr
+    assert "alpha==1.0.0 →" not in ok.stdout + ok.stderr
     untouched = _commit(repo, env, {"notes.md": "no dependency file here\n"})
     assert untouched.returncode == 0
     assert "(no files to check)Skipped" in untouched.stdout + untouched.stderr
     missing = _commit(repo, env, {"requirements.txt": "alpha==1.0.0\nzeta==4.2\n"})
     assert missing.returncode == 1
-    assert "requirements.txt:2" in missing.stdout + missing.stderr
-    assert "missing" in missing.stdout + missing.stderr
+    assert "requirements.txt:2: zeta==4.2 → missing" in missing.stdout + missing.stderr
+    assert "requirements.txt:1" not in missing.stdout + missing.stderr
 
 
 def test_check_hook_says_in_one_line_that_nothing_was_checked(

@@ -22,6 +22,7 @@ class ReportFormat(StrEnum):
     """What ``check --format`` writes (``list`` takes the formats that fit its report)."""
 
     TEXT = "text"  # a terminal
+    BRIEF = "brief"  # a terminal, only what needs attention: the pre-commit hook
     JSON = "json"  # other tools: the contract in docs/report-format.md
     MARKDOWN = "markdown"  # job summaries and pull request comments
     GITHUB = "github"  # workflow commands: annotations
@@ -36,6 +37,10 @@ def renderer(fmt: ReportFormat) -> Renderer:
             from cg_action._report import _text
 
             return _text
+        case ReportFormat.BRIEF:
+            from cg_action._report import _brief
+
+            return _brief
         case ReportFormat.JSON:
             from cg_action._report import _json
 

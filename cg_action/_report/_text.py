@@ -44,13 +44,14 @@ def render(report: Report, *, path_prefix: str = "") -> str:
     return render_text(report)
 
 
-def render_text(report: Report, *, color: bool = False) -> str:
-    """The human report of a ``list`` or ``check`` run."""
+def render_text(report: Report, *, color: bool = False, brief: bool = False) -> str:
+    """The human report of a ``list`` or ``check`` run; ``brief`` leaves out the dependencies
+    that need nothing (see ``cg_action._report._brief``)."""
     match report.kind:
         case ReportKind.LIST:
             lines = _list_lines(report)
         case ReportKind.CHECK:
-            lines = _check_lines(report, color=color)
+            lines = _check_lines(report, color=color, brief=brief)
         case _:  # pragma: no cover - exhaustive
             assert_never(report.kind)
     return "\n".join(lines) + "\n"
@@ -127,8 +128,13 @@ def _dependency_line(report: Report, dependency: Dependency) -> str:
     return f"{_where(report, dependency)}: {printable(text)}"
 
 
-def _check_lines(report: Report, *, color: bool) -> list[str]:
+def _check_lines(report: Report, *, color: bool, brief: bool = False) -> list[str]:
     findings = sorted(report.findings, key=lambda f: sort_key(report, f))
+    left_out = 0
+    if brief:
+        shown = [f for f in findings if f.status is not Status.CHAINGUARD or f.platform_gaps]
+        left_out = len(findings) - len(shown)
+        findings = shown
     body = _group_by_file(
         (
             display_path(report, f.dependency.location.path),
@@ -137,6 +143,12 @@ def _check_lines(report: Report, *, color: bool) -> list[str]:
         for f in findings
     )
     lines = _file_blocks(report, body)
+    if left_out:
+        if lines:
+            lines.append("")
+        lines.append(
+            f"{left_out} served by Chainguard not listed (--format text lists every dependency)"
+        )
     if lines:
         lines.append("")
     lines.append(f"Chainguard coverage: {format_coverage(report)}")

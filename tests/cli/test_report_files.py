@@ -64,7 +64,7 @@ def test_the_variable_names_the_files(tmp_path: Path, base: str) -> None:
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("yaml=report.yaml", "--report-file: unknown format 'yaml'; use one of text, json"),
+        ("yaml=report.yaml", "--report-file: unknown format 'yaml'; use one of text, brief, json"),
         ("report.json", "--report-file: 'report.json' is not FORMAT=PATH"),
         ("json=", "--report-file: 'json=' is not FORMAT=PATH"),
     ],

@@ -172,3 +172,30 @@ def test_rewrite_advice_once_when_a_notice_gives_it(tmp_path: Path) -> None:
     assert generic not in render_text(with_notice("pypi-index-url"))
     # a leaked credential is not fixed by rewrite: the advice for the fallback finding stays
     assert generic in render_text(with_notice("credentials-in-url"))
+
+
+def test_brief_leaves_out_the_served_pins_that_need_nothing(corpus_dir: Path) -> None:
+    from cg_action._models import PlatformGap
+    from cg_action._report._formats import ReportFormat, renderer
+
+    report = _step3_report(corpus_dir)
+    gap = PlatformGap(target="windows-amd64@3.12", reason="no wheel for this platform")
+    flask = next(f for f in report.findings if f.dependency.name == "flask")
+    report = replace(
+        report,
+        findings=tuple(
+            replace(f, platform_gaps=(gap,)) if f is flask else f for f in report.findings
+        ),
+    )
+    path = STEP3.as_posix()
+    full = render_text(report).splitlines()
+    brief = renderer(ReportFormat.BRIEF).render(report).splitlines()
+    werkzeug = f"{path}:1: Werkzeug==3.0.2 → chainguard: Werkzeug: chainguard"
+    assert werkzeug in full
+    assert werkzeug not in brief
+    assert [line for line in brief if line.startswith(f"{path}:")] == [
+        line for line in full if line.startswith(f"{path}:") and line != werkzeug
+    ]  # Flask stays: it has a platform gap
+    assert "1 served by Chainguard not listed (--format text lists every dependency)" in brief
+    summary = full[full.index("Chainguard coverage: 2 of 4 (50.0%)") :]
+    assert brief[-len(summary) :] == summary
