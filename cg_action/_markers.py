@@ -305,14 +305,43 @@ def _subtract(term: _Term, other: _Term) -> list[_Term]:
     pieces: list[_Term] = []
     current = term
     for key, domain in other.parts:
-        outside = _Term.of((*current.parts, (key, ~domain)))
+        outside = _narrowed(current, key, ~domain)
         if outside is not None:
             pieces.append(outside)
-        inside = _Term.of((*current.parts, (key, domain)))
+        inside = _narrowed(current, key, domain)
         if inside is None:
             break
         current = inside
     return pieces
+
+
+def _narrowed(term: _Term, key: str, domain: Domain) -> _Term | None:
+    """``term`` with the constraint ``domain`` on ``key`` added (``_Term.of`` for one more
+    part, without merging the others again): None when nothing is left."""
+    parts = list(term.parts)
+    for index, (known, current) in enumerate(parts):
+        if known == key:
+            met = _meet(current, domain)
+            if met.is_empty():
+                return None
+            if met.is_full():  # pragma: no cover - a part is never full, nor made so by a meet
+                del parts[index]
+            else:
+                parts[index] = (key, met)
+            return _Term(tuple(parts))
+        if known > key:
+            break
+    if domain.is_empty():
+        return None
+    if domain.is_full():
+        return term
+    parts.append((key, domain))
+    parts.sort(key=_part_key)
+    return _Term(tuple(parts))
+
+
+def _part_key(part: tuple[str, Domain]) -> str:
+    return part[0]
 
 
 def _covers(terms: Iterable[_Term], term: _Term) -> bool:
