@@ -36,6 +36,7 @@ from cg_action._sources._typed import (
     parse_name,
     read_text,
 )
+from cg_action._urls import check_index_url
 
 _KNOWN_KEYS = frozenset(
     {
@@ -164,7 +165,7 @@ def _read_policy(path: Path, table: Any, where: Where, lines: TomlLines) -> Poli
         here = where.child(key).at_line(lines.key(key))
         match key:
             case "index-url" | "fallback-index-url":
-                expect_str(value, here)
+                check_index_url(expect_str(value, here), f"{path}:{here.line or 1}: {key}")
             case "remediated" | "probe-files":
                 expect_bool(value, here)
             case "fail-on" | "targets" | "extras" | "groups":

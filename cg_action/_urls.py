@@ -194,3 +194,37 @@ def is_upstream_fallback_url(url: str) -> bool:
         return UPSTREAM_PATH in urlsplit(url).path
     except ValueError:
         return False
+
+
+_HOST_SHAPE = re.compile(r"[A-Za-z0-9.\-\[\]:]{1,100}")
+
+
+def _host_shown(url: str) -> str:
+    """Only the host part of what should be a URL: anything else could be a credential."""
+    rest = url.strip().split("://", 1)[-1]
+    host = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[2]
+    return repr(host) if _HOST_SHAPE.fullmatch(host) else "(not shown)"
+
+
+def check_index_url(url: str, where: str) -> None:
+    """``UsageError`` unless ``url`` is an http(s) URL with a host and a port in 1..65535."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+        host = parts.hostname
+    except ValueError:
+        raise UsageError(
+            f"{where}: the index URL for host {_host_shown(url)} has an invalid port or host; "
+            "ports go from 1 to 65535"
+        ) from None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        raise UsageError(
+            f"{where}: the index URL for host {_host_shown(url)} is not an http(s) URL; write "
+            f"it in full, e.g. {CHAINGUARD_INDEX} (credentials go in the environment, not in "
+            "the URL)"
+        )
+    if port == 0:
+        raise UsageError(
+            f"{where}: the index URL for host {_host_shown(url)} has port 0; ports go from 1 "
+            "to 65535"
+        )

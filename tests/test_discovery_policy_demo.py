@@ -175,6 +175,9 @@ def test_bad_environment_defaults_are_usage_errors() -> None:
         ("fail-on = 3\n", ".cg-action.toml:1: fail-on"),
         ('targets = ["linux-x86_64", 7]\n', ".cg-action.toml:1: targets[1]"),
         ('remediated = "yes"\n', ".cg-action.toml:1: remediated"),
+        ('extras = ["cli", 1]\n', ".cg-action.toml:1: extras[1]"),
+        ('fail-on = "missing"\nindex-url = "ftp://h/x"\n', ".cg-action.toml:2: index-url"),
+        ('\nfallback-index-url = "https://h:99999/"\n', ".cg-action.toml:2: fallback-index-url"),
     ],
 )
 def test_policy_settings_of_the_wrong_type_are_errors_at_their_line(

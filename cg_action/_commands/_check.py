@@ -440,8 +440,7 @@ _VARIANT = re.compile(r"cu[0-9]+")
 def _counterparts(values: Sequence[str] | None, env: Mapping[str, str]) -> dict[str, str]:
     """The ``RECORDED=URL`` pairs of --counterpart-index (or CG_ACTION_COUNTERPART_INDEXES)."""
     from cg_action._classify import index_key
-    from cg_action._commands._options import check_index_url
-    from cg_action._urls import normalize_index_url, split_credentials
+    from cg_action._urls import check_index_url, normalize_index_url, split_credentials
 
     option = "--counterpart-index" if values else "CG_ACTION_COUNTERPART_INDEXES"
     pairs: dict[str, str] = {}

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import logging
 import math
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -37,6 +36,7 @@ from cg_action._urls import (
     CHAINGUARD_INDEX,
     CHAINGUARD_REMEDIATED_INDEX,
     PYPI_INDEX,
+    check_index_url,
     normalize_index_url,
     redact_url,
     split_credentials,
@@ -268,40 +268,6 @@ def _has_netrc_entry(url: str, netrc_path: Path | None) -> bool:
         return netrc_credentials((urlsplit(url).hostname or "").lower(), netrc_path) is not None
     except InputError:  # unreadable: it would not have been used for this index either way
         return False
-
-
-_HOST_SHAPE = re.compile(r"[A-Za-z0-9.\-\[\]:]{1,100}")
-
-
-def _host_shown(url: str) -> str:
-    """Only the host part of what should be a URL: anything else could be a credential."""
-    rest = url.strip().split("://", 1)[-1]
-    host = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[2]
-    return repr(host) if _HOST_SHAPE.fullmatch(host) else "(not shown)"
-
-
-def check_index_url(url: str, where: str) -> None:
-    """``UsageError`` unless ``url`` is an http(s) URL with a host and a port in 1..65535."""
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-        host = parts.hostname
-    except ValueError:
-        raise UsageError(
-            f"{where}: the index URL for host {_host_shown(url)} has an invalid port or host; "
-            "ports go from 1 to 65535"
-        ) from None
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        raise UsageError(
-            f"{where}: the index URL for host {_host_shown(url)} is not an http(s) URL; write "
-            f"it in full, e.g. {CHAINGUARD_INDEX} (credentials go in the environment, not in "
-            "the URL)"
-        )
-    if port == 0:
-        raise UsageError(
-            f"{where}: the index URL for host {_host_shown(url)} has port 0; ports go from 1 "
-            "to 65535"
-        )
 
 
 def index_config_from(args: argparse.Namespace, env: Mapping[str, str]) -> IndexConfig:
